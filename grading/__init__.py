@@ -1,0 +1,1 @@
+"""Instructor side of the parameter-management course: checks, nbgrader pipeline, CLI."""

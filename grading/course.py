@@ -1,0 +1,88 @@
+"""The nbgrader course directory: its location, its configuration and its source copy.
+
+The repository's ``solutions/<assignment>/exercises.ipynb`` are the only sources. A course
+directory is an ordinary nbgrader one (``nbgrader_config.py``, ``source/``, ``release/``,
+``submitted/``, ``autograded/``, ``feedback/``, the gradebook), so an instructor can run
+nbgrader's own commands and formgrader in it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+STUDENT_FILES = ROOT / "grading" / "student"
+DEFAULT_COURSE_DIR = ROOT / "course"
+COURSE_ID = "parameter-management"
+NOTEBOOK = "exercises"
+
+CONFIG = '''\
+# nbgrader configuration written by `python -m grading`; nbgrader's own commands read it.
+import os
+
+c = get_config()  # noqa: F821 (provided by traitlets)
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = {course_id!r}
+# The gradebook is an SQLite file here by default. For a large course, point nbgrader at
+# PostgreSQL instead, e.g. "postgresql://user:password@host/gradebook".
+c.CourseDirectory.db_url = {db_url!r}
+# Hidden test cells import the instructor-only checks from the `grading` package.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in ({repo!r}, os.environ.get("PYTHONPATH", "")) if p
+)
+'''
+
+
+def assignments() -> list[str]:
+    """Assignment ids, in course order: every solutions/<id>/ holding the exercise notebook."""
+    return sorted(p.parent.name for p in SOLUTIONS.glob(f"*/{NOTEBOOK}.ipynb"))
+
+
+def default_db_url(course_dir: Path) -> str:
+    """nbgrader's embedded SQLite gradebook inside the course directory."""
+    return f"sqlite:///{(course_dir / 'gradebook.db').resolve()}"
+
+
+def prepare(course_dir: Path, db_url: str | None = None) -> Path:
+    """Create or refresh the course directory: config file and the source copy of every assignment."""
+    course_dir = course_dir.resolve()
+    course_dir.mkdir(parents=True, exist_ok=True)
+    config = CONFIG.format(root=str(course_dir), course_id=COURSE_ID,
+                           db_url=db_url or default_db_url(course_dir), repo=str(ROOT))
+    (course_dir / "nbgrader_config.py").write_text(config)
+    for assignment in assignments():
+        source = course_dir / "source" / assignment
+        if source.exists():
+            shutil.rmtree(source)
+        source.mkdir(parents=True)
+        shutil.copy2(SOLUTIONS / assignment / f"{NOTEBOOK}.ipynb", source)
+        shutil.copytree(STUDENT_FILES, source, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return course_dir
+
+
+def nbgrader_env() -> dict[str, str]:
+    """Environment for nbgrader subprocesses: this interpreter's bin first (nbgrader runs alembic)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one stock nbgrader command in the course directory; on failure raise with its log."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
+                          env=nbgrader_env(), capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n"
+                           f"{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    return done
+
+
+def generate(course_dir: Path, assignment: str) -> Path:
+    """Generate the student version of one assignment with nbgrader; return its release folder."""
+    nbgrader(course_dir, "generate_assignment", assignment, "--force")
+    return course_dir / "release" / assignment

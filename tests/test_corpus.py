@@ -1,0 +1,100 @@
+"""Every exercise grader, tested the way it is used: real nbgrader on filled-in release notebooks.
+
+Per assignment, one class is autograded: student ``correct_k`` answers every function with
+its k-th correct idiom (the reference where a function has fewer), and one student per
+wrong variant answers that one function wrongly and everything else with the reference.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from grading import course
+from grading.submissions import reference_answers
+from harness import CourseUnderTest
+
+ASSIGNMENTS = course.assignments()
+
+
+def corpus(assignment: str):
+    """The corpus module of an assignment (tests/corpus/aNN.py)."""
+    return importlib.import_module(f"corpus.a{assignment[:2]}")
+
+
+def students(assignment: str) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """student id -> (function answered wrongly or None, answers by grade_id)."""
+    ref = reference_answers(assignment)
+    mod = corpus(assignment)
+    out: dict[str, tuple[str | None, dict[str, str]]] = {}
+    for k in range(max(len(v) for v in mod.CORRECT.values())):
+        answers = dict(ref)
+        for function, variants in mod.CORRECT.items():
+            if k < len(variants):
+                answers[function] = variants[k][1]
+        out[f"correct_{k}"] = (None, answers)
+    for function, variants in mod.WRONG.items():
+        for name, source in variants:
+            out[f"wrong_{function}_{name}"] = (function, {**ref, function: source})
+    return out
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """One autograded class per assignment: (assignment, harness, students)."""
+    assignment = request.param
+    harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{assignment}"))
+    roster = students(assignment)
+    for student, (_, answers) in roster.items():
+        harness.submit(assignment, student, answers)
+    harness.autograde(assignment)
+    return assignment, harness, roster
+
+
+def test_corpus_shape(graded):
+    """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
+    assignment, _, _ = graded
+    mod = corpus(assignment)
+    functions = {gid for gid in reference_answers(assignment) if gid in mod.CORRECT or gid in mod.WRONG}
+    assert functions == set(mod.CORRECT) == set(mod.WRONG)
+    assert all(len(v) >= 2 for v in mod.CORRECT.values())
+    assert all(len(v) >= 3 for v in mod.WRONG.values())
+
+
+def test_correct_variants_get_full_points(graded):
+    assignment, harness, roster = graded
+    for student, (wrong, _) in roster.items():
+        if wrong is not None:
+            continue
+        scores = harness.scores(assignment, student)
+        assert scores, f"{student} was not graded"
+        lost = {g: s.score for g, s in scores.items() if not s.needs_manual_grade and s.score < s.max_score}
+        assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(assignment, student)}"
+
+
+def test_wrong_variants_lose_points_on_their_function(graded):
+    assignment, harness, roster = graded
+    escaped = []
+    for student, (wrong, _) in roster.items():
+        if wrong is None:
+            continue
+        cells = {g: s for g, s in harness.scores(assignment, student).items() if g.startswith(f"test_{wrong}")}
+        assert cells, f"no test_{wrong}* cell graded for {student}"
+        if sum(s.score for s in cells.values()) >= sum(s.max_score for s in cells.values()):
+            escaped.append(student)
+    assert not escaped, f"wrong variants that kept full points: {escaped}"
+
+
+def test_reference_solution_validates(graded):
+    """`nbgrader validate` passes on the source notebook (solutions + hidden tests)."""
+    assignment, harness, _ = graded
+    done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / assignment / "exercises.ipynb"))
+    assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
+
+
+def test_release_fails_every_test(graded):
+    """`nbgrader validate --invert` on the student version: every test fails before any answer."""
+    assignment, harness, _ = graded
+    done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(assignment)), check=False)
+    assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
