@@ -1,0 +1,20 @@
+"""Calling student code from a check without letting its warnings cost points.
+
+nbgrader scores a test cell 0 when anything reaches stderr, so a correct answer that
+triggers a harmless warning (for example ``float(loss)`` on a tensor that requires grad)
+would lose its points. Checks call student functions through :func:`call`, which records
+warnings and keeps the student's stderr out of the test cell's output.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from typing import Any, Callable
+
+
+def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn(*args, **kwargs)`` with its warnings recorded and its stderr swallowed."""
+    with warnings.catch_warnings(record=True), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        return fn(*args, **kwargs)
