@@ -1,0 +1,61 @@
+"""Small helpers for checks about structure and identity: exact types, shapes, readable names."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+import torch
+
+from .messages import fail
+
+
+def type_name(value: object) -> str:
+    """A short, student-readable name of a value's type, e.g. 'int', 'torch.Tensor'."""
+    kind = type(value)
+    module = kind.__module__
+    if module == "builtins":
+        return kind.__name__
+    if module.startswith("torch"):
+        return f"torch.{kind.__name__}" if module != "torch.nn.parameter" else "nn.Parameter"
+    return f"{module}.{kind.__qualname__}"
+
+
+def expect_type(value: object, expected: type | tuple[type, ...], what: str, hint: str) -> None:
+    """Fail unless ``type(value)`` is exactly one of ``expected`` (subclasses such as bool-for-int do not count)."""
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if type(value) not in allowed:
+        names = " or ".join(a.__name__ if a.__module__ == "builtins" else f"torch.{a.__name__}" for a in allowed)
+        fail(what, f"a value of type {names}", f"{type_name(value)} {short(value)}", hint)
+
+
+def short(value: object, limit: int = 80) -> str:
+    """repr of a value cut to one short line, safe for any student object."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # a student object whose __repr__ raises
+        text = f"<unprintable: {type(exc).__name__}>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def as_shape(value: object) -> tuple[int, ...] | None:
+    """A shape given as torch.Size or a tuple/list of ints, as a tuple; None if it is not a shape."""
+    if type(value) not in (torch.Size, tuple, list):
+        return None
+    items = tuple(value)
+    if not all(type(i) is int for i in items):
+        return None
+    return items
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Draw from a fixed seed inside the block and give the caller's RNG state back afterwards."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def names_of(net: torch.nn.Module, obj: Any) -> list[str]:
+    """Every name under which a parameter object appears in ``net`` (tied ones have several)."""
+    return [n for n, p in net.named_parameters(remove_duplicate=False) if p is obj]
