@@ -1,18 +1,18 @@
 """Every exercise grader, tested the way it is used: real nbgrader on filled-in release notebooks.
 
-Per assignment, one class is autograded: student ``correct_k`` answers every function with
+Per assignment, one class of students is autograded: student ``correct_k`` answers every function with
 its k-th correct idiom (the reference where a function has fewer), and one student per
 wrong variant answers that one function wrongly and everything else with the reference.
 """
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
+import nbformat
 import pytest
 
 from grading import course
-from grading.submissions import reference_answers
+from grading.submissions import grade_id, reference_answers
 from harness import CourseUnderTest
 
 ASSIGNMENTS = course.assignments()
@@ -40,61 +40,69 @@ def students(assignment: str) -> dict[str, tuple[str | None, dict[str, str]]]:
     return out
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    """One autograded class per assignment: (assignment, harness, students)."""
-    assignment = request.param
-    harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{assignment}"))
-    roster = students(assignment)
-    for student, (_, answers) in roster.items():
-        harness.submit(assignment, student, answers)
-    harness.autograde(assignment)
-    return assignment, harness, roster
+class CorpusTests:
+    """The corpus checks of one assignment; a subclass per assignment lets xdist spread them over workers."""
+
+    assignment: str
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        """One autograded class for the assignment: (harness, students)."""
+        harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{cls.assignment}"))
+        roster = students(cls.assignment)
+        for student, (_, answers) in roster.items():
+            harness.submit(cls.assignment, student, answers)
+        harness.autograde(cls.assignment)
+        return harness, roster
+
+    def test_corpus_shape(self):
+        """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
+        mod = corpus(self.assignment)
+        source = nbformat.read(course.SOLUTIONS / self.assignment / f"{course.NOTEBOOK}.ipynb", as_version=4)
+        code_cells = {grade_id(c) for c in source.cells
+                      if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+        assert code_cells == set(mod.CORRECT) == set(mod.WRONG)
+        assert all(len(v) >= 2 for v in mod.CORRECT.values())
+        assert all(len(v) >= 3 for v in mod.WRONG.values())
+
+    def test_correct_variants_get_full_points(self, graded):
+        harness, roster = graded
+        for student, (wrong, _) in roster.items():
+            if wrong is not None:
+                continue
+            scores = harness.scores(self.assignment, student)
+            assert scores, f"{student} was not graded"
+            lost = {g: s.score for g, s in scores.items() if not s.needs_manual_grade and s.score < s.max_score}
+            assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(self.assignment, student)}"
+
+    def test_wrong_variants_lose_points_on_their_function(self, graded):
+        harness, roster = graded
+        escaped = []
+        for student, (wrong, _) in roster.items():
+            if wrong is None:
+                continue
+            cells = {g: s for g, s in harness.scores(self.assignment, student).items()
+                     if g.startswith(f"test_{wrong}")}
+            assert cells, f"no test_{wrong}* cell graded for {student}"
+            if sum(s.score for s in cells.values()) >= sum(s.max_score for s in cells.values()):
+                escaped.append(student)
+        assert not escaped, f"wrong variants that kept full points: {escaped}"
+
+    def test_reference_solution_validates(self, graded):
+        """`nbgrader validate` passes on the source notebook (solutions + hidden tests)."""
+        harness, _ = graded
+        done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / self.assignment / "exercises.ipynb"))
+        assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
+
+    def test_release_fails_every_test(self, graded):
+        """`nbgrader validate --invert` on the student version: every test fails before any answer."""
+        harness, _ = graded
+        done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(self.assignment)),
+                               check=False)
+        assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
 
 
-def test_corpus_shape(graded):
-    """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
-    assignment, _, _ = graded
-    mod = corpus(assignment)
-    functions = {gid for gid in reference_answers(assignment) if gid in mod.CORRECT or gid in mod.WRONG}
-    assert functions == set(mod.CORRECT) == set(mod.WRONG)
-    assert all(len(v) >= 2 for v in mod.CORRECT.values())
-    assert all(len(v) >= 3 for v in mod.WRONG.values())
-
-
-def test_correct_variants_get_full_points(graded):
-    assignment, harness, roster = graded
-    for student, (wrong, _) in roster.items():
-        if wrong is not None:
-            continue
-        scores = harness.scores(assignment, student)
-        assert scores, f"{student} was not graded"
-        lost = {g: s.score for g, s in scores.items() if not s.needs_manual_grade and s.score < s.max_score}
-        assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(assignment, student)}"
-
-
-def test_wrong_variants_lose_points_on_their_function(graded):
-    assignment, harness, roster = graded
-    escaped = []
-    for student, (wrong, _) in roster.items():
-        if wrong is None:
-            continue
-        cells = {g: s for g, s in harness.scores(assignment, student).items() if g.startswith(f"test_{wrong}")}
-        assert cells, f"no test_{wrong}* cell graded for {student}"
-        if sum(s.score for s in cells.values()) >= sum(s.max_score for s in cells.values()):
-            escaped.append(student)
-    assert not escaped, f"wrong variants that kept full points: {escaped}"
-
-
-def test_reference_solution_validates(graded):
-    """`nbgrader validate` passes on the source notebook (solutions + hidden tests)."""
-    assignment, harness, _ = graded
-    done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / assignment / "exercises.ipynb"))
-    assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
-
-
-def test_release_fails_every_test(graded):
-    """`nbgrader validate --invert` on the student version: every test fails before any answer."""
-    assignment, harness, _ = graded
-    done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(assignment)), check=False)
-    assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
+for _assignment in ASSIGNMENTS:
+    _name = f"TestCorpus{_assignment[:2]}"
+    globals()[_name] = type(_name, (CorpusTests,), {"assignment": _assignment})

@@ -5,9 +5,9 @@ from typing import Callable
 
 from torch import nn
 
-from course_checks.a02 import (verify_block1_structure, verify_block2, verify_count_modules, verify_fresh,
+from course_checks.a02 import (verify_block1_structure, verify_block2, verify_count_modules,
                                verify_get_param, verify_get_param_missing, verify_rgnet)
-from course_checks.structure import seeded
+from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call
 
 

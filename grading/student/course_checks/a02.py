@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .messages import fail, require
-from .structure import expect_type, seeded, short, type_name
+from .structure import expect_type, seeded, shared_parameters, short, type_name, verify_fresh
 from .student_call import call
 
 BLOCK1_LAYERS = "Linear(4, 8), ReLU(), Linear(8, 4), ReLU()"
@@ -39,23 +39,6 @@ def verify_block1_structure(block: object, what: str) -> None:
     require(isinstance(block[1], nn.ReLU), f"{what}[1]", "nn.ReLU()", type_name(block[1]), f"the layers are {BLOCK1_LAYERS}")
     verify_linear(block[2], 8, 4, f"{what}[2]")
     require(isinstance(block[3], nn.ReLU), f"{what}[3]", "nn.ReLU()", type_name(block[3]), f"the layers are {BLOCK1_LAYERS}")
-
-
-def shared_parameters(a: nn.Module, b: nn.Module) -> list[str]:
-    """Names in ``a`` of parameter objects that also appear in ``b``."""
-    ids = {id(p) for p in b.parameters()}
-    return [n for n, p in a.named_parameters() if id(p) in ids]
-
-
-def verify_fresh(first: nn.Module, second: nn.Module, what: str) -> None:
-    """Two results of one factory share no parameter object and no parameter values."""
-    shared = shared_parameters(first, second)
-    require(not shared, f"{what}: parameters shared between two calls", "none", shared,
-            "create the layers inside the function, so every call builds new ones")
-    for (name, p), q in zip(first.named_parameters(), second.parameters()):
-        if p.shape == q.shape and torch.equal(p.detach(), q.detach()):
-            fail(f"{what}: values of {name} in two calls", "different random values", "identical values",
-                 "let each new layer draw its own initial values; do not copy or reseed")
 
 
 def check_block1(block1: Callable) -> None:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Iterator
 
 import torch
 
-from .messages import fail
+from .messages import fail, require
 
 
 def type_name(value: object) -> str:
@@ -15,8 +15,10 @@ def type_name(value: object) -> str:
     module = kind.__module__
     if module == "builtins":
         return kind.__name__
+    if module.startswith("torch.nn"):
+        return f"nn.{kind.__name__}"
     if module.startswith("torch"):
-        return f"torch.{kind.__name__}" if module != "torch.nn.parameter" else "nn.Parameter"
+        return f"torch.{kind.__name__}"
     return f"{module}.{kind.__qualname__}"
 
 
@@ -56,6 +58,18 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
-def names_of(net: torch.nn.Module, obj: Any) -> list[str]:
-    """Every name under which a parameter object appears in ``net`` (tied ones have several)."""
-    return [n for n, p in net.named_parameters(remove_duplicate=False) if p is obj]
+def shared_parameters(a: torch.nn.Module, b: torch.nn.Module) -> list[str]:
+    """Names in ``a`` of parameter objects that also appear in ``b``."""
+    ids = {id(p) for p in b.parameters()}
+    return [n for n, p in a.named_parameters() if id(p) in ids]
+
+
+def verify_fresh(first: torch.nn.Module, second: torch.nn.Module, what: str) -> None:
+    """Two results of one factory share no parameter object and no parameter values."""
+    shared = shared_parameters(first, second)
+    require(not shared, f"{what}: parameters shared between two calls", "none", shared,
+            "create the layers inside the function, so every call builds new ones")
+    for (name, p), q in zip(first.named_parameters(), second.parameters()):
+        if p.shape == q.shape and torch.equal(p.detach(), q.detach()):
+            fail(f"{what}: values of {name} in two calls", "different random values", "identical values",
+                 "let each new layer draw its own initial values; do not copy or reseed")
