@@ -1,0 +1,63 @@
+"""The command of the warm kernelspec: asks the fork server for a kernel and stands in for it.
+
+To jupyter_client this process *is* the kernel: signals it receives (interrupt, terminate)
+are forwarded to the forked kernel, and it exits with the kernel's exit code. If it is
+killed outright, the kernel notices its lifeline pipe closing and exits too. Without a
+reachable server it falls back to an ordinary kernel and says so on stderr.
+Usage: ``python path/to/grading/warm/launch.py SOCKET -f CONNECTION_FILE`` (run by path, so it
+works from any working directory).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from grading.warm.protocol import receive, send  # noqa: E402
+
+
+def fallback(argv: list[str], reason: str) -> None:
+    """Replace this process with an ordinary ipykernel."""
+    print(f"[grading] warm kernel server unavailable ({reason}); starting an ordinary kernel", file=sys.stderr)
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+
+
+def main(socket_path: str, argv: list[str]) -> int:
+    """Request a kernel, forward signals to it until it exits, return its exit code."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(socket_path)
+    except OSError as exc:
+        fallback(argv, type(exc).__name__)
+    lifeline_r, lifeline_w = os.pipe()
+    send(conn, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2, lifeline_r])
+    os.close(lifeline_r)
+    reply, _ = receive(conn)
+    if reply is None:
+        fallback(argv, "no reply")
+    pid = reply["pid"]
+
+    def forward(signum: int, _frame: object) -> None:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            done, _ = receive(conn)
+            break
+        except InterruptedError:
+            continue
+    code = done["exit"] if done else 1
+    return code if code >= 0 else 128 - code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -1,0 +1,167 @@
+"""The fork server: a pristine process that has imported the heavy modules and forks one kernel per request.
+
+It never runs a torch operation itself, so no thread pool exists when it forks, and it is
+single-threaded (a selector loop), so a fork never copies a lock held by another thread.
+Each child becomes an ordinary ipykernel with the launcher's stdio, working directory,
+environment and resource limits; state changed in one child is never seen by another.
+Run as ``python -m grading.warm.server SOCKET``; it exits when its stdin closes.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import selectors
+import signal
+import socket
+import sys
+import threading
+
+from .protocol import ENV_CPU, ENV_MEMORY, receive, send
+
+
+PRELOAD = ("ipykernel.ipkernel", "ipykernel.kernelapp", "matplotlib", "matplotlib_inline.backend_inline",
+           "numpy", "scipy.stats", "torch", "torch.nn", "torch.optim", "torch._dynamo")
+
+
+def preload() -> None:
+    """Import what every grading kernel needs, without creating threads or running torch ops."""
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
+def base_sys_path() -> list[str]:
+    """sys.path without the entries that came from this process's own cwd or PYTHONPATH."""
+    own = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    own.add(os.path.abspath(os.getcwd()))
+    return [p for p in sys.path[1:] if os.path.abspath(p) not in own]
+
+
+def limit(variable: str, kind: int, env: dict[str, str], scale: int, extra: int = 0) -> None:
+    """Apply a resource limit given in the kernel's environment (0 or absent: none)."""
+    value = int(env.get(variable) or 0)
+    if value > 0:
+        resource.setrlimit(kind, (value * scale + extra, value * scale + extra))
+
+
+def mapped_bytes() -> int:
+    """Virtual memory this process already maps (the preloaded modules), to add to a memory limit."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def become_kernel(request: dict, fds: list[int], path: list[str]) -> None:
+    """In the forked child: take the launcher's stdio, cwd, env and limits, then run ipykernel."""
+    os.setsid()
+    for target, fd in zip((0, 1, 2), fds[:3]):
+        os.dup2(fd, target)
+    lifeline = fds[3]
+    for fd in fds[:3]:
+        os.close(fd)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.set_wakeup_fd(-1)
+
+    def watch() -> None:
+        """Exit as soon as the launcher is gone (even if it was SIGKILLed)."""
+        while os.read(lifeline, 1):
+            pass
+        os._exit(137)
+
+    threading.Thread(target=watch, daemon=True).start()
+    env = request["env"]
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(env)
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [request["cwd"], *extra, *path]
+    limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())
+    limit(ENV_CPU, resource.RLIMIT_CPU, env, 1)
+    sys.argv = [sys.executable, *request["argv"]]
+    from ipykernel.kernelapp import IPKernelApp
+    app = IPKernelApp.instance(parent_handle=os.getppid())
+    app.initialize(request["argv"])
+    app.start()
+
+
+def serve(socket_path: str) -> None:
+    """Accept launch requests until stdin closes; fork a kernel for each and report its exit."""
+    preload()
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:
+        print(f"[grading] warning: the fork server has {threads} threads; forking may be unsafe", file=sys.stderr)
+    path = base_sys_path()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(64)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(wake_r, selectors.EVENT_READ, "signal")
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "stdin")
+    children: dict[int, socket.socket] = {}
+    print("ready", flush=True)
+    try:
+        while True:
+            for key, _ in selector.select():
+                if key.data == "stdin" and not os.read(sys.stdin.fileno(), 4096):
+                    return
+                if key.data == "signal":
+                    os.read(wake_r, 4096)
+                    reap(children)
+                if key.data == "accept":
+                    conn, _ = listener.accept()
+                    request, fds = receive(conn, max_fds=4)
+                    if request is None or len(fds) != 4:
+                        for fd in fds:
+                            os.close(fd)
+                        conn.close()
+                        continue
+                    pid = os.fork()
+                    if pid == 0:
+                        try:
+                            selector.close()
+                            listener.close()
+                            conn.close()
+                            become_kernel(request, fds, path)
+                        finally:
+                            os._exit(1)
+                    for fd in fds:
+                        os.close(fd)
+                    children[pid] = conn
+                    send(conn, {"pid": pid})
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        reap(children)
+        listener.close()
+
+
+def reap(children: dict[int, socket.socket]) -> None:
+    """Collect exited kernels and tell each one's launcher its exit code."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = children.pop(pid, None)
+        if conn is not None:
+            try:
+                send(conn, {"exit": os.waitstatus_to_exitcode(status)})
+            except OSError:
+                pass
+            conn.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

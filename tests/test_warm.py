@@ -1,0 +1,97 @@
+"""Warm kernels: forked from a pristine parent, yet as isolated as fresh ones."""
+from __future__ import annotations
+
+import os
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grading.warm.kernels import KERNEL_NAME, WarmKernels
+from grading.warm.protocol import ENV_MEMORY
+
+
+@pytest.fixture(scope="module")
+def warm():
+    with WarmKernels() as kernels:
+        old = dict(os.environ)
+        os.environ.update(kernels.env())
+        yield kernels
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def run(*sources: str, cwd: str | None = None, timeout: int = 20) -> list[str]:
+    """Execute cells in one warm kernel; the stdout of each cell."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout).execute(**({"cwd": cwd} if cwd else {}))
+    return ["".join(o.get("text", "") for o in c.outputs if o.get("name") == "stdout").strip() for c in nb.cells]
+
+
+def test_state_of_one_notebook_is_never_seen_by_the_next(warm, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = run("import torch, math, builtins\n"
+                "torch.equal = lambda a, b: True\n"
+                "math.isclose = lambda *a, **k: True\n"
+                "builtins.SECRET = 42\n"
+                "torch.manual_seed(123); print(torch.rand(1).item())\n"
+                "open('left_behind.txt', 'w').write('x')",
+                cwd=str(tmp_path / "a"))
+    second = run("import torch, math, builtins, os\n"
+                 "print(torch.equal(torch.zeros(1), torch.ones(1)), math.isclose(1, 2), hasattr(builtins, 'SECRET'))\n"
+                 "print(os.path.exists('../a/left_behind.txt'), os.path.exists('left_behind.txt'))\n"
+                 "print(torch.rand(1).item())",
+                 cwd=str(tmp_path / "b"))
+    fresh_rng = run("import torch; print(torch.rand(1).item())")
+    assert second[0].splitlines() == ["False False False", "True False", fresh_rng[0]]
+    assert first[0] != fresh_rng[0]
+
+
+def test_a_kernel_runs_in_the_requested_directory_with_the_requested_environment(warm, tmp_path):
+    os.environ["GRADING_PROBE"] = "seen"
+    try:
+        out = run("import os, sys\nprint(os.getcwd()); print(os.environ.get('GRADING_PROBE')); print(sys.path[0])",
+                  cwd=str(tmp_path))
+    finally:
+        del os.environ["GRADING_PROBE"]
+    assert out[0].splitlines() == [str(tmp_path), "seen", str(tmp_path)]
+
+
+def test_an_infinite_loop_is_interrupted_at_the_cell_timeout(warm):
+    start = time.monotonic()
+    with pytest.raises(CellTimeoutError):
+        run("while True:\n    pass", timeout=2)
+    assert time.monotonic() - start < 20
+
+
+def test_a_kernel_that_exits_is_reported_dead(warm):
+    with pytest.raises(DeadKernelError):
+        run("import os\nos._exit(3)", "print('never')")
+    assert run("print('next kernel fine')") == ["next kernel fine"]
+
+
+def test_memory_limit_applies_to_each_kernel(warm):
+    os.environ[ENV_MEMORY] = "1024"
+    try:
+        out = run("import torch\ntry:\n    x = torch.ones(2**31, dtype=torch.uint8) + 1\n    print('allocated')\n"
+                  "except (MemoryError, RuntimeError) as e:\n    print('refused')")
+    finally:
+        del os.environ[ENV_MEMORY]
+    assert out == ["refused"]
+
+
+def test_without_a_server_the_launcher_falls_back_to_an_ordinary_kernel():
+    with WarmKernels() as kernels:
+        env = kernels.env()
+        kernels.process.kill()
+        kernels.process.wait()
+        old = dict(os.environ)
+        os.environ.update(env)
+        try:
+            assert run("print(1 + 1)") == ["2"]
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
