@@ -72,10 +72,11 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def nbgrader(course_dir: Path, *args: str, check: bool = True,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run one stock nbgrader command in the course directory; on failure raise with its log."""
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
-                          env=nbgrader_env(), capture_output=True, text=True)
+                          env=env or nbgrader_env(), capture_output=True, text=True)
     if check and done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n"
                            f"{done.stdout[-2000:]}{done.stderr[-4000:]}")

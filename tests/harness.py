@@ -8,6 +8,7 @@ import nbformat
 from grading import course
 from grading.gradebook import CellScore, cell_scores
 from grading.submissions import fill
+from grading.warm.kernels import KERNEL_NAME, WarmKernels
 
 
 class CourseUnderTest:
@@ -32,9 +33,13 @@ class CourseUnderTest:
         nbformat.write(nb, path)
         return path
 
-    def autograde(self, assignment: str) -> None:
-        """Stock `nbgrader autograde` of every submission of the assignment."""
-        course.nbgrader(self.dir, "autograde", assignment, "--force")
+    def autograde(self, assignment: str, warm: WarmKernels | None = None) -> None:
+        """Stock `nbgrader autograde` of every submission, in ordinary kernels or in ``warm`` ones."""
+        if warm is None:
+            course.nbgrader(self.dir, "autograde", assignment, "--force")
+        else:
+            course.nbgrader(self.dir, "autograde", assignment, "--force", f"--Execute.kernel_name={KERNEL_NAME}",
+                            env=warm.env(course.nbgrader_env()))
 
     def scores(self, assignment: str, student: str) -> dict[str, CellScore]:
         """grade_id -> score of one autograded submission."""

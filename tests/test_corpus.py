@@ -13,6 +13,7 @@ import pytest
 
 from grading import course
 from grading.submissions import grade_id, reference_answers
+from grading.warm.kernels import WarmKernels
 from harness import CourseUnderTest
 
 ASSIGNMENTS = course.assignments()
@@ -48,13 +49,16 @@ class CorpusTests:
     @pytest.fixture(scope="class")
     @classmethod
     def graded(cls, tmp_path_factory):
-        """One autograded class for the assignment: (harness, students)."""
+        """The class autograded in warm kernels, then in ordinary ones: (harness, students, warm scores)."""
         harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{cls.assignment}"))
         roster = students(cls.assignment)
         for student, (_, answers) in roster.items():
             harness.submit(cls.assignment, student, answers)
+        with WarmKernels() as warm:
+            harness.autograde(cls.assignment, warm)
+        warm_scores = {student: harness.scores(cls.assignment, student) for student in roster}
         harness.autograde(cls.assignment)
-        return harness, roster
+        return harness, roster, warm_scores
 
     def test_corpus_shape(self):
         """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
@@ -67,7 +71,7 @@ class CorpusTests:
         assert all(len(v) >= 3 for v in mod.WRONG.values())
 
     def test_correct_variants_get_full_points(self, graded):
-        harness, roster = graded
+        harness, roster, _ = graded
         for student, (wrong, _) in roster.items():
             if wrong is not None:
                 continue
@@ -77,7 +81,7 @@ class CorpusTests:
             assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(self.assignment, student)}"
 
     def test_wrong_variants_lose_points_on_their_function(self, graded):
-        harness, roster = graded
+        harness, roster, _ = graded
         escaped = []
         for student, (wrong, _) in roster.items():
             if wrong is None:
@@ -89,15 +93,22 @@ class CorpusTests:
                 escaped.append(student)
         assert not escaped, f"wrong variants that kept full points: {escaped}"
 
+    def test_warm_kernels_give_the_same_scores(self, graded):
+        """Forked warm kernels and ordinary ones agree on every cell of every submission."""
+        harness, roster, warm_scores = graded
+        differ = {student: (warm_scores[student], harness.scores(self.assignment, student)) for student in roster
+                  if warm_scores[student] != harness.scores(self.assignment, student)}
+        assert not differ, differ
+
     def test_reference_solution_validates(self, graded):
         """`nbgrader validate` passes on the source notebook (solutions + hidden tests)."""
-        harness, _ = graded
+        harness, _, _ = graded
         done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / self.assignment / "exercises.ipynb"))
         assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
 
     def test_release_fails_every_test(self, graded):
         """`nbgrader validate --invert` on the student version: every test fails before any answer."""
-        harness, _ = graded
+        harness, _, _ = graded
         done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(self.assignment)),
                                check=False)
         assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
