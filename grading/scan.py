@@ -1,0 +1,232 @@
+"""Reading a submission's own code for tampering: what the grader must flag for the instructor.
+
+Student code runs in the grading kernel before the tests, so some attacks (monkeypatching
+torch, hijacking the IPython shell, faking objects) cannot be fully stopped in-process.
+This module finds them in the source instead, with Python's ``ast``: every code cell the
+student could edit is parsed (after IPython's own magic transformation) and each
+suspicious construct becomes a short flag such as ``"patches torch.equal (cell 5, line 2)"``.
+Honest code (printing, warnings, ``isinstance``, ``is``, helper imports) raises no flag.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
+
+ALLOWED_MAGICS = {"matplotlib", "time", "timeit", "load_ext", "autoreload", "config"}
+SHELL_HOOKS = {"excepthook", "displayhook", "showtraceback", "showsyntaxerror", "run_cell", "run_cell_async",
+               "run_code", "run_ast_nodes", "events", "set_custom_exc", "ast_transformers", "input_transformers_post",
+               "_showtraceback", "get_exception_only"}
+DANGEROUS_NAMES = {
+    "exec": "runs dynamic code", "eval": "runs dynamic code", "compile": "runs dynamic code",
+    "__import__": "imports dynamically", "globals": "rewrites globals", "vars": "reads namespaces",
+    "exit": "exits the kernel", "quit": "exits the kernel", "__builtins__": "touches builtins",
+}
+DANGEROUS_MODULES = {
+    "gc": "walks live objects", "inspect": "inspects the grader", "ctypes": "uses ctypes", "importlib": "imports dynamically",
+    "subprocess": "starts processes", "signal": "handles signals", "threading": "starts threads",
+    "multiprocessing": "starts processes", "shutil": "manipulates files", "builtins": "touches builtins",
+    "IPython": "uses the IPython shell", "course_checks": "imports the grader's checks", "grading": "imports the grader",
+    "socket": "opens sockets", "resource": "changes resource limits", "sqlite3": "opens databases",
+}
+DANGEROUS_ATTRIBUTES = {
+    ("os", "_exit"): "exits the kernel", ("sys", "exit"): "exits the kernel", ("os", "kill"): "sends signals",
+    ("os", "system"): "runs shell commands", ("os", "remove"): "deletes files", ("os", "unlink"): "deletes files",
+    ("os", "rename"): "moves files", ("os", "replace"): "moves files", ("os", "chdir"): "changes directory",
+    ("os", "fork"): "forks the kernel", ("os", "environ"): "reads the environment", ("sys", "modules"): "edits modules",
+    ("sys", "_getframe"): "inspects frames", ("sys", "settrace"): "traces the grader",
+    ("sys", "setprofile"): "traces the grader", ("sys", "stdout"): "redirects output", ("sys", "stderr"): "redirects output",
+}
+FAKE_DUNDERS = {"__eq__", "__ne__", "__bool__", "__hash__", "__instancecheck__", "__subclasscheck__", "__class__",
+                "__getattribute__", "__len__", "__iter__", "__contains__", "__float__", "__int__", "__index__"}
+FAKE_BASES = {"bool", "int", "float", "str", "dict", "set", "frozenset", "tuple", "list", "Tensor", "Parameter", "Size",
+              "type", "OrderedDict", "defaultdict"}
+
+
+def editable_code_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """(cell number, source) of every code cell the student could change (locked cells are restored by nbgrader)."""
+    cells = []
+    for number, cell in enumerate(nb.cells, start=1):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and not meta.get("locked"):
+            cells.append((number, cell.source))
+    return cells
+
+
+class Scanner(ast.NodeVisitor):
+    """Collect flags for one cell; knows which names the student bound to imported modules."""
+
+    def __init__(self, cell: int, modules: dict[str, str]) -> None:
+        self.cell = cell
+        self.modules = modules  # local name -> imported module path, shared across cells
+        self.defined: set[str] = set()
+        self.flags: list[str] = []
+
+    def flag(self, what: str, node: ast.AST) -> None:
+        self.flags.append(f"{what} (cell {self.cell}, line {getattr(node, 'lineno', '?')})")
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.modules[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            self.check_module(alias.name, node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        self.check_module(module, node)
+        for alias in node.names:
+            self.modules[alias.asname or alias.name] = f"{module}.{alias.name}"
+            self.check_module(f"{module}.{alias.name}", node)
+            if (module.split(".")[0], alias.name) in DANGEROUS_ATTRIBUTES:
+                self.flag(f"{DANGEROUS_ATTRIBUTES[(module.split('.')[0], alias.name)]}: {module}.{alias.name}", node)
+
+    def check_module(self, name: str, node: ast.AST) -> None:
+        root = name.split(".")[0]
+        if root in DANGEROUS_MODULES:
+            self.flag(f"{DANGEROUS_MODULES[root]}: imports {name}", node)
+
+    def origin(self, node: ast.expr) -> str | None:
+        """Dotted path of an expression rooted at an imported name (torch.Tensor.std), else None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in self.modules and node.id not in self.defined:
+            return ".".join([self.modules[node.id], *reversed(parts)])
+        return None
+
+    def check_target(self, target: ast.expr, node: ast.AST) -> None:
+        """Assigning into something imported is a monkeypatch."""
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.check_target(element, node)
+        elif isinstance(target, ast.Attribute):
+            path = self.origin(target)
+            if path is not None:
+                self.flag(f"patches {path}", node)
+            elif target.attr in SHELL_HOOKS:
+                self.flag(f"hijacks the shell: sets .{target.attr}", node)
+        elif isinstance(target, ast.Subscript):
+            path = self.origin(target.value)
+            if path is not None:
+                self.flag(f"patches {path}[...]", node)
+        elif isinstance(target, ast.Name):
+            self.defined.add(target.id)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self.check_target(target, node)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.check_target(node.target, node)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.check_target(node.target, node)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self.check_target(target, node)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.defined.add(node.name)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.defined.add(node.name)
+        for base in node.bases:
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            if name in FAKE_BASES:
+                self.flag(f"fakes a built-in type: class {node.name}({name})", node)
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in FAKE_DUNDERS:
+                self.flag(f"fakes comparisons or types: {node.name}.{item.name}", item)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in DANGEROUS_NAMES and node.id not in self.defined:
+            self.flag(f"{DANGEROUS_NAMES[node.id]}: {node.id}", node)
+        if node.id == "get_ipython":
+            self.flag("uses the IPython shell: get_ipython", node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):  # assignments are judged by check_target
+            self.generic_visit(node)
+            return
+        path = self.origin(node)
+        if path is not None:
+            root, _, rest = path.partition(".")
+            if (root, rest) in DANGEROUS_ATTRIBUTES:
+                self.flag(f"{DANGEROUS_ATTRIBUTES[(root, rest)]}: {path}", node)
+        if node.attr in SHELL_HOOKS or node.attr in {"__globals__", "__code__", "__closure__", "__dict__",
+                                                     "__subclasses__", "__bases__", "__mro__", "f_globals",
+                                                     "f_locals", "f_back"}:
+            self.flag(f"reaches into internals: .{node.attr}", node)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        magic = self.magic(node)
+        if magic is not None:
+            if magic:
+                self.flag(magic, node)
+            return
+        if isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") and node.args:
+            path = self.origin(node.args[0])
+            name = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "..."
+            if path is not None:
+                self.flag(f"patches {path}.{name} with {node.func.id}", node)
+        if isinstance(node.func, ast.Name) and node.func.id == "open":
+            self.flag("opens files", node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in {"write_text", "write_bytes", "unlink",
+                                                                       "rmdir", "rename", "touch"}:
+            self.flag(f"touches files: .{node.func.attr}()", node)
+        self.generic_visit(node)
+
+    @staticmethod
+    def magic(node: ast.Call) -> str | None:
+        """For IPython's own rewriting of %magic and !shell lines: '' if harmless, a flag if not; else None."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+                and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython"):
+            return None
+        first = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+        if func.attr in ("run_line_magic", "run_cell_magic") and isinstance(first, str):
+            return "" if first in ALLOWED_MAGICS else f"runs the magic %{first}"
+        if func.attr in ("system", "getoutput"):
+            return "runs shell commands"
+        return None
+
+
+def transform(source: str) -> str:
+    """Python source of a cell, with IPython magics and shell escapes turned into calls."""
+    return TransformerManager().transform_cell(source)
+
+
+def scan_source(cells: list[tuple[int, str]]) -> list[str]:
+    """Flags for a list of (cell number, source), in order."""
+    modules: dict[str, str] = {}
+    flags: list[str] = []
+    for number, source in cells:
+        try:
+            tree = ast.parse(transform(source))
+        except SyntaxError:
+            continue  # a syntax error only fails that cell; nothing to flag
+        scanner = Scanner(number, modules)
+        scanner.visit(tree)
+        flags.extend(scanner.flags)
+    return flags
+
+
+def scan_notebook(path: Path) -> list[str]:
+    """Flags for a submitted notebook file (an unreadable file yields no flags: it is graded as broken)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return []
+    return scan_source(editable_code_cells(nb))

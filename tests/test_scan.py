@@ -1,0 +1,69 @@
+"""The tamper scanner flags hostile code and leaves honest code alone."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from grading.scan import scan_source
+
+HOSTILE = {
+    "patch_torch_equal": "import torch\ntorch.equal = lambda a, b: True",
+    "patch_tensor_method": "import torch\ntorch.Tensor.std = lambda self, *a, **k: torch.tensor(0.01)",
+    "patch_via_from_import": "from torch import Tensor\nTensor.data_ptr = lambda self: 0",
+    "patch_math_isclose": "import math as m\nm.isclose = lambda *a, **k: True",
+    "patch_builtins": "import builtins\nbuiltins.isinstance = lambda *a: True",
+    "setattr_patch": "import torch\nsetattr(torch, 'allclose', lambda *a, **k: True)",
+    "replace_checks": "import course_checks.a01 as c\nc.check_param_shapes = lambda f: None",
+    "hijack_run_cell": "ip = get_ipython()\nip.run_cell = lambda *a, **k: None",
+    "excepthook": "import sys\nsys.excepthook = lambda *a: None",
+    "showtraceback": "get_ipython().showtraceback = lambda *a, **k: None",
+    "fake_eq": "class Yes:\n    def __eq__(self, other):\n        return True",
+    "fake_bool_subclass": "class Lie(int):\n    pass",
+    "read_solutions": "text = open('../../../source/01_parameter_access/exercises.ipynb').read()",
+    "os_exit": "import os\nos._exit(0)",
+    "sys_exit": "import sys\nsys.exit()",
+    "shell_escape": "!rm -rf ../other_student",
+    "gc_walk": "import gc\nobjs = gc.get_objects()",
+    "exec_string": "exec('import torch; torch.equal = None')",
+    "frame_walk": "import sys\nf = sys._getframe()\nf.f_back.f_globals['x'] = 1",
+    "sqlite": "import sqlite3\nsqlite3.connect('../../gradebook.db')",
+}
+
+HONEST = {
+    "print_and_warn": "import warnings\nprint('hello')\nwarnings.warn('careful')",
+    "isinstance_and_is": "def f(m, a, b):\n    return isinstance(m, nn.Linear) and a is b",
+    "helpers": "import math, copy\nfrom collections import OrderedDict, defaultdict\nfrom itertools import combinations",
+    "own_class": "class MyBlock(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                 "        self.fc = nn.Linear(2, 2)\n    def forward(self, x):\n        return self.fc(x)",
+    "own_attributes": "net = nn.Sequential(nn.Linear(4, 8))\nnet[0].weight = net[0].weight\nnet.extra = 1",
+    "matplotlib_magic": "%matplotlib inline\nimport matplotlib.pyplot as plt",
+    "no_grad_edit": "import torch\nwith torch.no_grad():\n    w = torch.zeros(3)\n    w[0] = 1",
+    "syntax_error": "def f(:\n    pass",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_code_is_flagged(name):
+    assert scan_source([(3, HOSTILE[name])]), name
+
+
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_code_is_not_flagged(name):
+    assert scan_source([(3, HONEST[name])]) == []
+
+
+def test_a_flag_says_what_and_where():
+    assert scan_source([(5, "import torch\n\ntorch.equal = None")]) == ["patches torch.equal (cell 5, line 3)"]
+
+
+def test_imports_carry_over_between_cells():
+    assert scan_source([(2, "import torch as t"), (4, "t.mean = None")]) == ["patches torch.mean (cell 4, line 1)"]
+
+
+@pytest.mark.parametrize("assignment", ["a01", "a02", "a04"])
+def test_every_correct_corpus_variant_is_clean(assignment):
+    corpus = importlib.import_module(f"corpus.{assignment}")
+    for function, variants in corpus.CORRECT.items():
+        for name, source in variants:
+            assert scan_source([(1, source)]) == [], f"{function}/{name}"
