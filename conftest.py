@@ -1,5 +1,6 @@
 """pytest configuration shared by the notebook (nbval) and unit tests."""
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -9,3 +10,5 @@ ROOT = Path(__file__).resolve().parent
 _paths = [str(ROOT), str(ROOT / "grading" / "student")]
 _old = os.environ.get("PYTHONPATH")
 os.environ["PYTHONPATH"] = os.pathsep.join(_paths + ([_old] if _old else []))
+# Unit tests import the student-facing checks directly, as the notebooks do.
+sys.path.insert(0, str(ROOT / "grading" / "student"))

@@ -61,7 +61,7 @@ def test_imports_carry_over_between_cells():
     assert scan_source([(2, "import torch as t"), (4, "t.mean = None")]) == ["patches torch.mean (cell 4, line 1)"]
 
 
-@pytest.mark.parametrize("assignment", ["a01", "a02", "a04"])
+@pytest.mark.parametrize("assignment", ["a01", "a02", "a03", "a04"])
 def test_every_correct_corpus_variant_is_clean(assignment):
     corpus = importlib.import_module(f"corpus.{assignment}")
     for function, variants in corpus.CORRECT.items():
