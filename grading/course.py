@@ -23,6 +23,7 @@ NOTEBOOK = "exercises"
 CONFIG = '''\
 # nbgrader configuration written by `python -m grading`; nbgrader's own commands read it.
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 c.CourseDirectory.root = {root!r}
@@ -34,6 +35,13 @@ c.CourseDirectory.db_url = {db_url!r}
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in ({repo!r}, os.environ.get("PYTHONPATH", "")) if p
 )
+# Feedback never shows hidden tests or tracebacks into them (nbgrader imports the filter from here).
+sys.path.insert(0, {repo!r})
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "grading.feedback_filter.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 '''
 
 

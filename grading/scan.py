@@ -45,14 +45,10 @@ FAKE_BASES = {"bool", "int", "float", "str", "dict", "set", "frozenset", "tuple"
               "type", "OrderedDict", "defaultdict"}
 
 
-def editable_code_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
-    """(cell number, source) of every code cell the student could change (locked cells are restored by nbgrader)."""
-    cells = []
-    for number, cell in enumerate(nb.cells, start=1):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and not meta.get("locked"):
-            cells.append((number, cell.source))
-    return cells
+def code_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
+    """(cell number, source, editable) of every code cell; locked cells are restored by nbgrader, so not editable."""
+    return [(number, cell.source, not cell.get("metadata", {}).get("nbgrader", {}).get("locked", False))
+            for number, cell in enumerate(nb.cells, start=1) if cell.cell_type == "code"]
 
 
 class Scanner(ast.NodeVisitor):
@@ -208,18 +204,19 @@ def transform(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def scan_source(cells: list[tuple[int, str]]) -> list[str]:
-    """Flags for a list of (cell number, source), in order."""
+def scan_source(cells: list[tuple[int, str]] | list[tuple[int, str, bool]]) -> list[str]:
+    """Flags for (cell number, source[, editable]) in order; locked cells only teach which names are modules."""
     modules: dict[str, str] = {}
     flags: list[str] = []
-    for number, source in cells:
+    for number, source, *editable in cells:
         try:
             tree = ast.parse(transform(source))
         except SyntaxError:
             continue  # a syntax error only fails that cell; nothing to flag
         scanner = Scanner(number, modules)
         scanner.visit(tree)
-        flags.extend(scanner.flags)
+        if not editable or editable[0]:
+            flags.extend(scanner.flags)
     return flags
 
 
@@ -229,4 +226,4 @@ def scan_notebook(path: Path) -> list[str]:
         nb = nbformat.read(path, as_version=4)
     except Exception:
         return []
-    return scan_source(editable_code_cells(nb))
+    return scan_source(code_cells(nb))

@@ -55,6 +55,7 @@ class CorpusTests:
         for student, (_, answers) in roster.items():
             harness.submit(cls.assignment, student, answers)
         with WarmKernels() as warm:
+            warm.wait_ready()
             harness.autograde(cls.assignment, warm)
         warm_scores = {student: harness.scores(cls.assignment, student) for student in roster}
         harness.autograde(cls.assignment)

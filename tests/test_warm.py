@@ -16,6 +16,7 @@ from grading.warm.protocol import ENV_MEMORY
 @pytest.fixture(scope="module")
 def warm():
     with WarmKernels() as kernels:
+        kernels.wait_ready()
         old = dict(os.environ)
         os.environ.update(kernels.env())
         yield kernels
@@ -86,6 +87,7 @@ def test_memory_limit_applies_to_each_kernel(warm):
 def test_without_a_server_the_launcher_falls_back_to_an_ordinary_kernel():
     with WarmKernels() as kernels:
         env = kernels.env()
+        kernels.wait_ready()
         kernels.process.kill()
         kernels.process.wait()
         old = dict(os.environ)

@@ -15,7 +15,8 @@ KERNEL_NAME = "grading-warm"
 class WarmKernels:
     """A running fork server and a kernelspec ``grading-warm`` that launches kernels through it.
 
-    Use as a context manager; processes started with :meth:`env` find the kernelspec through
+    Use as a context manager, then :meth:`wait_ready` (other start-up work can overlap the
+    server's preloading); processes started with :meth:`env` find the kernelspec through
     ``JUPYTER_PATH``. The server is stopped on exit, on Ctrl-C, and when this process dies
     (it watches its stdin).
     """
@@ -39,11 +40,14 @@ class WarmKernels:
         self.process = subprocess.Popen([sys.executable, "-m", "grading.warm.server", str(self.socket)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
                                         cwd=self.dir)
-        ready = self.process.stdout.readline().strip() if self.process.stdout else ""
+        return self
+
+    def wait_ready(self) -> None:
+        """Block until the server has imported everything and listens (it preloads for a few seconds)."""
+        ready = self.process.stdout.readline().strip() if self.process and self.process.stdout else ""
         if ready != "ready":
             self.__exit__()
             raise RuntimeError("the warm kernel server did not start")
-        return self
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """An environment in which jupyter_client finds the ``grading-warm`` kernelspec."""

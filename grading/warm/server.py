@@ -81,7 +81,7 @@ def become_kernel(request: dict, fds: list[int], path: list[str]) -> None:
     sys.argv = [sys.executable, *request["argv"]]
     from ipykernel.kernelapp import IPKernelApp
     app = IPKernelApp.instance(parent_handle=os.getppid())
-    app.initialize([*request["argv"], "--HistoryManager.enabled=False"])
+    app.initialize([*request["argv"], "--HistoryManager.enabled=False", "--log-level=ERROR"])
     app.start()
 
 

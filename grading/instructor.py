@@ -1,0 +1,200 @@
+"""The instructor's command line: ``python -m grading release|autograde|feedback|export|report|demo|bench``.
+
+Each command wraps nbgrader on an ordinary nbgrader course directory (default: ``course/``
+in the repository), so nbgrader's own commands and formgrader work on it too.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from . import course
+from .collect import cell_changes, collect
+from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
+from .pipeline import KERNELS, Settings, grade_all, progress
+from .plots import write_report
+from .scan import scan_notebook
+from .synthetic import build_bench_class, build_demo_class
+from .tables import Row, fill_scores, write
+
+
+def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
+    """Generate every assignment's student version with nbgrader, plus a zip of each for an LMS."""
+    if db_url is None and (course_dir / "nbgrader_config.py").exists():
+        db_url = db_url_of(course_dir)  # keep the gradebook an earlier release chose
+    course.prepare(course_dir, db_url)
+    zips = []
+    for assignment in course.assignments():
+        folder = course.generate(course_dir, assignment)
+        archive = course_dir / "release" / f"{assignment}.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    z.write(path, Path(assignment) / path.relative_to(folder))
+        zips.append(archive)
+    return zips
+
+
+def db_url_of(course_dir: Path) -> str:
+    """The gradebook URL written into the course's nbgrader_config.py."""
+    for line in (course_dir / "nbgrader_config.py").read_text().splitlines():
+        if line.startswith("c.CourseDirectory.db_url"):
+            return line.split("=", 1)[1].strip().strip("'\"")
+    return course.default_db_url(course_dir)
+
+
+def autograde(course_dir: Path, submissions: Path, settings: Settings) -> list[Row]:
+    """Take in a class, grade every readable submission in parallel, write grades.csv and questions.csv."""
+    if not (course_dir / "release").is_dir():
+        release(course_dir)
+    intake = collect(submissions, course_dir, course.assignments())
+    rows = {(i.student, i.assignment): Row(i.student, i.assignment, i.status, list(i.flags)) for i in intake}
+    for (student, assignment), row in rows.items():
+        if row.status == "ok":
+            damaged, flags = cell_changes(course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb",
+                                          course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb")
+            row.flags.extend(flags)
+            if damaged:
+                row.status = "cells_modified"
+    todo = [key for key, row in rows.items() if row.status in ("ok", "cells_modified")]
+    db_url = db_url_of(course_dir)
+    register_students(db_url, sorted({student for student, _ in todo}))
+    for result in progress(grade_all(course_dir, todo, settings, db_url), len(todo)):
+        row = rows[(result.student, result.assignment)]
+        if result.status != "ok" or row.status == "ok":
+            row.status = result.status
+        if result.detail and result.status != "ok":
+            row.flags.append(result.detail)
+    maxima = max_scores(db_url)
+    scores = all_cell_scores(db_url, list(rows))
+    for (student, assignment), row in rows.items():
+        fill_scores(row, scores[(student, assignment)], maxima.get(assignment, 0.0))
+        submitted = course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+        if row.status not in ("missing_notebook", "invalid_notebook"):
+            row.flags.extend(scan_notebook(submitted))
+    write(list(rows.values()), course_dir / "reports")
+    return list(rows.values())
+
+
+def feedback(course_dir: Path) -> Path:
+    """HTML feedback for every graded submission with nbgrader, hidden tests removed."""
+    for assignment in course.assignments():
+        if (course_dir / "autograded").is_dir():
+            course.nbgrader(course_dir, "generate_feedback", assignment, "--force", check=False)
+    return course_dir / "feedback"
+
+
+def export(course_dir: Path) -> Path:
+    """nbgrader's grade export (one row per student and assignment) for an LMS."""
+    target = course_dir / "reports" / "lms_grades.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    course.nbgrader(course_dir, "export", f"--to={target}")
+    return target
+
+
+def summary(rows: list[Row]) -> str:
+    """A few lines for the end of a run: counts per status and where the files are."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    flagged = sum(bool(r.flags) for r in rows)
+    return (f"{len(rows)} submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + f"; {flagged} with flags")
+
+
+def demo(course_dir: Path, jobs: int) -> None:
+    """Release, a synthetic class with every kind of bad input, autograde, feedback, report."""
+    start = time.monotonic()
+    release(course_dir)
+    submissions = course_dir / "demo_submissions"
+    shutil.rmtree(submissions, ignore_errors=True)
+    roles = build_demo_class(course_dir / "release", course.assignments(), submissions)
+    print("demo class:", ", ".join(f"{s} ({r})" for s, r in roles.items()))
+    rows = autograde(course_dir, submissions, Settings(jobs=jobs, timeout=10))
+    feedback(course_dir)
+    index = write_report(course_dir / "reports")
+    print(summary(rows))
+    print(f"done in {time.monotonic() - start:.0f} s. Look at:\n  {course_dir / 'reports' / 'grades.csv'}\n"
+          f"  {index}\n  {course_dir / 'feedback'}")
+
+
+def bench(students: int, jobs: int) -> None:
+    """Grade one synthetic class with stock serial nbgrader and with ours; check equal scores; print the ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stock_dir, ours_dir, class_dir = Path(tmp) / "stock", Path(tmp) / "ours", Path(tmp) / "class"
+        release(stock_dir)
+        release(ours_dir)
+        build_bench_class(stock_dir / "release", course.assignments(), class_dir, students)
+        collect(class_dir, stock_dir, course.assignments())
+        start = time.monotonic()
+        for assignment in course.assignments():
+            course.nbgrader(stock_dir, "autograde", assignment, "--force")
+        stock = time.monotonic() - start
+        start = time.monotonic()
+        rows = autograde(ours_dir, class_dir, Settings(jobs=jobs, timeout=30))
+        ours = time.monotonic() - start
+        differ = [(r.student, r.assignment) for r in rows
+                  if cell_scores(db_url_of(stock_dir), r.assignment, r.student)
+                  != cell_scores(db_url_of(ours_dir), r.assignment, r.student)]
+        n = len(rows)
+        print(f"{n} notebooks, {jobs} jobs, {os.cpu_count()} cores")
+        print(f"stock nbgrader autograde (serial): {stock:7.1f} s  {stock / n:.2f} s/notebook")
+        print(f"python -m grading autograde:       {ours:7.1f} s  {ours / n:.2f} s/notebook")
+        print(f"ratio: {stock / ours:.1f}x faster; scores identical: {not differ}")
+        if differ:
+            raise SystemExit(f"scores differ for {differ}")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    top = argparse.ArgumentParser(prog="python -m grading", description=__doc__.splitlines()[0])
+    top.add_argument("--course-dir", type=Path, default=course.DEFAULT_COURSE_DIR,
+                     help="nbgrader course directory (default: course/ in the repository)")
+    sub = top.add_subparsers(dest="command", required=True)
+    rel = sub.add_parser("release", help="generate the student versions and a zip per assignment")
+    rel.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user:pw@host/gradebook (default: SQLite)")
+    grade = sub.add_parser("autograde", help="grade a folder or LMS zip of submissions")
+    grade.add_argument("submissions", type=Path, help="<student>/<assignment>/exercises.ipynb folder, or a zip of it")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell")
+    grade.add_argument("--kernel", choices=KERNELS, default="warm", help="warm forked kernels or fresh python3 ones")
+    grade.add_argument("--memory-mb", type=int, default=4096, help="address-space limit per kernel (warm kernels)")
+    sub.add_parser("feedback", help="HTML feedback per student (nbgrader generate_feedback)")
+    sub.add_parser("export", help="grades for an LMS (nbgrader export)")
+    sub.add_parser("report", help="score and pass-rate plots in reports/index.html")
+    dem = sub.add_parser("demo", help="the whole pipeline on a built-in synthetic class")
+    dem.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ben = sub.add_parser("bench", help="stock nbgrader versus ours on the same synthetic class")
+    ben.add_argument("--students", type=int, default=10)
+    ben.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; exit status 0 unless the grading itself failed."""
+    args = parser().parse_args(argv)
+    course_dir = args.course_dir.resolve()
+    if args.command == "release":
+        for path in release(course_dir, args.db_url):
+            print(path)
+    elif args.command == "autograde":
+        settings = Settings(jobs=args.jobs, timeout=args.timeout, kernel=args.kernel, memory_mb=args.memory_mb)
+        rows = autograde(course_dir, args.submissions.resolve(), settings)
+        print(summary(rows))
+        print(f"wrote {course_dir / 'reports' / 'grades.csv'} and questions.csv")
+    elif args.command == "feedback":
+        print(feedback(course_dir))
+    elif args.command == "export":
+        print(export(course_dir))
+    elif args.command == "report":
+        print(write_report(course_dir / "reports"))
+    elif args.command == "demo":
+        demo(course_dir, args.jobs)
+    elif args.command == "bench":
+        bench(args.students, args.jobs)
+    return 0

@@ -1,0 +1,160 @@
+"""Grading a class in parallel with nbgrader: N worker processes, one submission at a time each.
+
+Each worker is a fresh interpreter that runs nbgrader's own ``AutogradeApp`` in-process for
+one student and assignment (so nbgrader's start-up is paid once per worker, not once per
+notebook), with the notebook's kernel of the configured kind: ``warm`` (forked from a
+pristine parent that has imported torch, see :mod:`grading.warm`) or ``fresh`` (an
+ordinary ``python3`` kernel). Gradebook writes from several workers go through SQLite's
+own locking with a generous busy timeout.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Iterator
+
+import nbformat
+from tqdm import tqdm
+
+from . import course
+from .warm.kernels import KERNEL_NAME, WarmKernels
+from .warm.protocol import ENV_MEMORY
+
+KERNELS = ("warm", "fresh")
+
+
+@dataclass
+class Graded:
+    """The outcome of grading one submission (before scores are read from the gradebook)."""
+
+    student: str
+    assignment: str
+    status: str
+    detail: str = ""
+
+
+def busy_timeout(db_url: str) -> str:
+    """An SQLite URL that waits for a lock instead of failing (other URLs unchanged)."""
+    if db_url.startswith("sqlite") and "?" not in db_url:
+        return db_url + "?timeout=300"
+    return db_url
+
+
+def start_worker(course_dir: str, env: dict[str, str]) -> None:
+    """Worker initialiser: nbgrader reads nbgrader_config.py from the working directory."""
+    os.environ.update(env)
+    os.chdir(course_dir)
+
+
+class LogTail(logging.Handler):
+    """Keeps nbgrader's warning and error messages of one run, to explain a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def warm_up() -> None:
+    """Import nbgrader's autograder in a worker ahead of the first submission."""
+    import nbgrader.apps.autogradeapp  # noqa: F401
+
+
+def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_url: str) -> Graded:
+    """Autograde one submission with nbgrader's AutogradeApp in this process."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    tail = LogTail()
+    app = AutogradeApp()
+    try:
+        app.initialize([assignment, f"--student={student}", "--force", "--log-level=ERROR",
+                        f"--Execute.timeout={timeout}", f"--Execute.kernel_name={kernel_name}",
+                        f"--CourseDirectory.db_url={db_url}"])
+        app.log.addHandler(tail)  # after initialize, which reconfigures the app's logging
+        app.start()
+        failed = None
+    except BaseException as exc:  # nbgrader ends a failed conversion with SystemExit
+        failed = f"{type(exc).__name__}: {exc}"
+    finally:
+        app.log.removeHandler(tail)
+    return Graded(student, assignment, *status_of(Path.cwd(), assignment, student, failed, tail.lines))
+
+
+def status_of(course_dir: Path, assignment: str, student: str, failed: str | None,
+              log: list[str]) -> tuple[str, str]:
+    """A clear status from nbgrader's log and the autograded notebook's error outputs."""
+    text = " ".join(log + [failed or ""])
+    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+        return "kernel_died", "the kernel exited or crashed while running the notebook"
+    path = course_dir / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+    errors = []
+    if path.exists():
+        nb = nbformat.read(path, as_version=4)
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    names = {o.get("ename") for o in errors}
+    if "CellTimeoutError" in text or "timed out" in text or "KeyboardInterrupt" in names:
+        return "timeout", "a cell ran longer than the time limit"
+    if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in
+                                     o.get("evalue", "") for o in errors):
+        return "memory_limit", "the notebook tried to use more memory than allowed"
+    if failed is not None or not path.exists():
+        return "error", (log[-1] if log else failed or "nbgrader failed")[:200]
+    return "ok", ""
+
+
+@dataclass
+class Settings:
+    """How to run the kernels of one grading run."""
+
+    jobs: int
+    timeout: int
+    kernel: str = "warm"
+    memory_mb: int = 4096
+
+
+def kernels(kind: str) -> WarmKernels | nullcontext:
+    """The kernel provider for a run: a warm fork server, or nothing for ordinary kernels."""
+    return WarmKernels() if kind == "warm" else nullcontext()
+
+
+def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
+    """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
+    with ExitStack() as stack:
+        provider = stack.enter_context(kernels(settings.kernel))
+        env = provider.env(course.nbgrader_env()) if isinstance(provider, WarmKernels) else course.nbgrader_env()
+        env[ENV_MEMORY] = str(settings.memory_mb)
+        kernel_name = KERNEL_NAME if isinstance(provider, WarmKernels) else "python3"
+        pool = stack.enter_context(ProcessPoolExecutor(
+            max_workers=settings.jobs, mp_context=get_context("spawn"), initializer=start_worker,
+            initargs=(str(course_dir), env)))
+        for _ in range(settings.jobs):  # workers import nbgrader while the fork server preloads torch
+            pool.submit(warm_up)
+        if isinstance(provider, WarmKernels):
+            provider.wait_ready()
+        futures = {pool.submit(grade_one, a, s, settings.timeout, kernel_name, busy_timeout(db_url)): (s, a)
+                   for s, a in pairs}
+        for future in as_completed(futures):
+            student, assignment = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker that died: the submission is reported, the class goes on
+                yield Graded(student, assignment, "error", f"grading worker failed: {type(exc).__name__}")
+
+
+def progress(results: Iterator[Graded], total: int) -> Iterator[Graded]:
+    """Wrap results in a tqdm bar showing done/total, failures and the ETA."""
+    failures = 0
+    with tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr) as bar:
+        for result in results:
+            failures += result.status != "ok"
+            bar.set_postfix(failures=failures)
+            bar.update()
+            yield result

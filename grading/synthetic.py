@@ -1,0 +1,84 @@
+"""Synthetic classes for the demo and the benchmark: right, partly wrong, broken and hostile submissions.
+
+Every submission starts from the release notebook students receive, with solution cells
+filled in (:func:`grading.submissions.fill`), so it goes through exactly what a real one does.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from .course import NOTEBOOK
+from .submissions import fill, grade_id, reference_answers
+
+
+def first_function(assignment: str) -> str:
+    """grade_id of the assignment's first code solution cell."""
+    return next(g for g, src in reference_answers(assignment).items() if src.lstrip().startswith(("def", "import")))
+
+
+def wrong_answers(assignment: str) -> dict[str, str]:
+    """The reference, except the first function returns None: partly wrong."""
+    answers = reference_answers(assignment)
+    name = first_function(assignment)
+    header = answers[name].split('"""')[0] + '"""wrong on purpose"""\n    return None\n'
+    answers[name] = header
+    return answers
+
+
+def with_prefix(answers: dict[str, str], assignment: str, code: str) -> dict[str, str]:
+    """The answers with ``code`` run at the top of the first solution cell."""
+    name = first_function(assignment)
+    return {**answers, name: code + "\n" + answers[name]}
+
+
+def save(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def build_demo_class(release: Path, assignments: list[str], into: Path) -> dict[str, str]:
+    """Write a small class <student>/<assignment>/... into ``into``; return student -> what they show."""
+    roles = {
+        "ada": "correct", "ben": "correct, prints and warns", "cleo": "partly wrong", "dan": "corrupt JSON",
+        "eve": "empty file", "finn": "notebook renamed 'exercises (1).ipynb'", "gus": "infinite loop",
+        "hana": "kernel exits (os._exit)", "ivo": "sys.exit()", "jo": "memory hog", "kai": "output flood",
+        "lea": "monkeypatches torch.equal", "max": "deleted a test cell", "nia": "no submission",
+    }
+    for assignment in assignments:
+        released = release / assignment / f"{NOTEBOOK}.ipynb"
+        ref = reference_answers(assignment)
+        folder = lambda student: into / student / assignment  # noqa: E731
+        save(fill(released, ref), folder("ada") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "import warnings\nprint('working on it')\n"
+                                        "warnings.warn('a harmless warning')")), folder("ben") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, wrong_answers(assignment)), folder("cleo") / f"{NOTEBOOK}.ipynb")
+        folder("dan").mkdir(parents=True, exist_ok=True)
+        (folder("dan") / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ {"cell_type": "code", "sour')
+        folder("eve").mkdir(parents=True, exist_ok=True)
+        (folder("eve") / f"{NOTEBOOK}.ipynb").write_text("")
+        save(fill(released, ref), folder("finn") / f"{NOTEBOOK} (1).ipynb")
+        save(fill(released, with_prefix(ref, assignment, "while True:\n    pass")), folder("gus") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "import os\nos._exit(1)")), folder("hana") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "import sys\nsys.exit()")), folder("ivo") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "hog = torch.ones(2**36, dtype=torch.uint8)")),
+             folder("jo") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "for i in range(200000):\n    print('spam', i)")),
+             folder("kai") / f"{NOTEBOOK}.ipynb")
+        save(fill(released, with_prefix(ref, assignment, "torch.equal = lambda a, b: True")),
+             folder("lea") / f"{NOTEBOOK}.ipynb")
+        nb = fill(released, ref)
+        del nb.cells[next(i for i, c in enumerate(nb.cells) if (grade_id(c) or "").startswith("test_"))]
+        save(nb, folder("max") / f"{NOTEBOOK}.ipynb")
+    (into / "nia").mkdir(parents=True, exist_ok=True)
+    return roles
+
+
+def build_bench_class(release: Path, assignments: list[str], into: Path, students: int) -> None:
+    """``students`` students per assignment, alternately correct and partly wrong."""
+    for assignment in assignments:
+        released = release / assignment / f"{NOTEBOOK}.ipynb"
+        right, wrong = fill(released, reference_answers(assignment)), fill(released, wrong_answers(assignment))
+        for k in range(students):
+            save(right if k % 2 == 0 else wrong, into / f"s{k:03d}" / assignment / f"{NOTEBOOK}.ipynb")

@@ -1,0 +1,60 @@
+"""The class's results as CSV files: one row per submission, one row per graded cell."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .gradebook import CellScore
+
+GRADES = ["student", "assignment", "score", "max_score", "status", "flags"]
+QUESTIONS = ["student", "assignment", "grade_id", "score", "max_score"]
+
+
+@dataclass
+class Row:
+    """One submission's line of grades.csv."""
+
+    student: str
+    assignment: str
+    status: str
+    flags: list[str] = field(default_factory=list)
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def fill_scores(row: Row, scores: dict[str, CellScore], max_score: float) -> None:
+    """Put a submission's cell scores (read from nbgrader's gradebook) into its row."""
+    row.max_score = max_score
+    if row.status in ("missing_notebook", "invalid_notebook"):
+        return
+    row.cells = {gid: (s.score, s.max_score) for gid, s in scores.items()}
+    row.score = sum(s for s, _ in row.cells.values())
+    manual = sorted(gid for gid, s in scores.items() if s.needs_manual_grade)
+    if manual:
+        row.flags.append(f"needs manual grading: {', '.join(manual)}")
+
+
+def write(rows: list[Row], reports: Path) -> tuple[Path, Path]:
+    """Write reports/grades.csv and reports/questions.csv."""
+    reports.mkdir(parents=True, exist_ok=True)
+    grades, questions = reports / "grades.csv", reports / "questions.csv"
+    with grades.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(GRADES)
+        for r in sorted(rows, key=lambda r: (r.student, r.assignment)):
+            out.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}", r.status, "; ".join(r.flags)])
+    with questions.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(QUESTIONS)
+        for r in sorted(rows, key=lambda r: (r.student, r.assignment)):
+            for gid, (score, max_score) in sorted(r.cells.items()):
+                out.writerow([r.student, r.assignment, gid, f"{score:g}", f"{max_score:g}"])
+    return grades, questions
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV file written by :func:`write`."""
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))

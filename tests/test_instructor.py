@@ -1,0 +1,119 @@
+"""The instructor's command line, run as an instructor runs it: `python -m grading ...` on real nbgrader."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grading import course
+from grading.tables import read
+
+HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "grading.hidden", "_hidden(")
+
+
+def cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m grading --course-dir DIR ARGS` and fail with its output if it fails."""
+    done = subprocess.run([sys.executable, "-m", "grading", "--course-dir", str(course_dir), *args],
+                          capture_output=True, text=True, env=course.nbgrader_env(), timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+class TestDemo:
+    """One demo run (release, a synthetic class with every kind of bad input, autograde, feedback, report)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def demo(cls, tmp_path_factory):
+        course_dir = tmp_path_factory.mktemp("demo_course")
+        done = cli(course_dir, "demo", "--jobs", "2")
+        grades = {(r["student"], r["assignment"]): r for r in read(course_dir / "reports" / "grades.csv")}
+        return course_dir, done, grades
+
+    def test_every_student_and_assignment_has_a_row(self, demo):
+        _, _, grades = demo
+        students = {s for s, _ in grades}
+        assert students == {"ada", "ben", "cleo", "dan", "eve", "finn", "gus", "hana", "ivo", "jo", "kai", "lea",
+                            "max", "nia"}
+        assert {a for _, a in grades} == set(course.assignments())
+
+    @pytest.mark.parametrize("student, status", [
+        ("ada", "ok"), ("ben", "ok"), ("cleo", "ok"), ("dan", "invalid_notebook"), ("eve", "invalid_notebook"),
+        ("finn", "ok"), ("gus", "timeout"), ("hana", "kernel_died"), ("jo", "memory_limit"), ("kai", "ok"),
+        ("max", "cells_modified"), ("nia", "missing_notebook")])
+    def test_each_bad_input_gets_its_status(self, demo, student, status):
+        _, _, grades = demo
+        found = {a: grades[(student, a)]["status"] for a in course.assignments()}
+        assert set(found.values()) == {status}, found
+
+    @pytest.mark.parametrize("student", ["ada", "ben", "finn", "kai"])
+    def test_good_work_keeps_every_automatic_point(self, demo, student):
+        course_dir, _, grades = demo
+        questions = read(course_dir / "reports" / "questions.csv")
+        lost = [(q["assignment"], q["grade_id"]) for q in questions
+                if q["student"] == student and q["grade_id"].startswith("test_") and q["score"] != q["max_score"]]
+        assert not lost
+        assert all(not grades[(student, a)]["flags"] or "manual" in grades[(student, a)]["flags"]
+                   or "named" in grades[(student, a)]["flags"] for a in course.assignments())
+
+    def test_partly_wrong_work_loses_points_but_not_all(self, demo):
+        _, _, grades = demo
+        for a in course.assignments():
+            row = grades[("cleo", a)]
+            assert 0 < float(row["score"]) < float(row["max_score"]), row
+
+    def test_flags_explain_what_happened(self, demo):
+        _, _, grades = demo
+        assert "named 'exercises (1).ipynb'" in grades[("finn", "01_parameter_access")]["flags"]
+        assert "patches torch.equal" in grades[("lea", "01_parameter_access")]["flags"]
+        assert "deleted test cells" in grades[("max", "01_parameter_access")]["flags"]
+        assert "empty file" in grades[("eve", "01_parameter_access")]["flags"]
+
+    def test_feedback_hides_the_hidden_tests(self, demo):
+        course_dir, _, _ = demo
+        pages = list((course_dir / "feedback").rglob("*.html"))
+        assert len(pages) >= 8 * len(course.assignments())
+        for page in pages:
+            text = page.read_text()
+            assert not [m for m in HIDDEN_MARKERS if m in text], page
+
+    def test_report_and_export(self, demo):
+        course_dir, done, _ = demo
+        reports = course_dir / "reports"
+        for name in ("index.html", "score_distribution.png", "pass_rates.png"):
+            assert (reports / name).stat().st_size > 1000, name
+        assert "hana" in (reports / "index.html").read_text()
+        assert "Look at:" in done.stdout
+        cli(course_dir, "export")
+        exported = read(reports / "lms_grades.csv")
+        assert {(r["student_id"], r["assignment"]) for r in exported} >= {("ada", a) for a in course.assignments()}
+
+    def test_the_course_directory_works_with_stock_nbgrader(self, demo):
+        course_dir, _, _ = demo
+        done = course.nbgrader(course_dir, "db", "student", "list")
+        assert "ada" in done.stdout + done.stderr
+
+
+def test_an_lms_zip_is_graded_like_a_folder(tmp_path):
+    course_dir = tmp_path / "course"
+    cli(course_dir, "release")
+    assignment = course.assignments()[0]
+    released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(released, f"submissions/amy/{assignment}/{course.NOTEBOOK}.ipynb")
+        z.writestr(f"submissions/bob/{assignment}/{course.NOTEBOOK}.ipynb", "{broken")
+    cli(course_dir, "autograde", str(archive), "--jobs", "2")
+    grades = {(r["student"], r["assignment"]): r for r in read(course_dir / "reports" / "grades.csv")}
+    assert grades[("amy", assignment)]["status"] == "ok"
+    assert float(grades[("amy", assignment)]["score"]) == 0  # the unanswered release scores nothing
+    assert grades[("bob", assignment)]["status"] == "invalid_notebook"
+
+
+def test_bench_reports_identical_scores(tmp_path):
+    done = cli(tmp_path / "unused", "bench", "--students", "1", "--jobs", "2")
+    assert "scores identical: True" in done.stdout, done.stdout
+    assert "ratio:" in done.stdout
