@@ -39,12 +39,13 @@ def main(socket_path: str, argv: list[str]) -> int:
     reply, _ = receive(conn)
     if reply is None:
         fallback(argv, "no reply")
-    pid = reply["pid"]
 
     def forward(signum: int, _frame: object) -> None:
+        # The server delivers it: it knows whether the kernel is still its unreaped child, so a
+        # signal can never reach a process that reused the pid of a kernel that already exited.
         try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
+            send(conn, {"signal": signum})
+        except OSError:
             pass
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):

@@ -113,7 +113,14 @@ def serve(socket_path: str) -> None:
                     return
                 if key.data == "signal":
                     os.read(wake_r, 4096)
-                    reap(children)
+                    reap(children, selector)
+                if isinstance(key.data, int):  # a launcher forwards a signal for its kernel
+                    pid = key.data
+                    message, _ = receive(key.fileobj)
+                    if message is None:
+                        selector.unregister(key.fileobj)
+                    elif pid in children:  # not yet reaped, so the pid cannot belong to anyone else
+                        os.kill(pid, int(message["signal"]))
                 if key.data == "accept":
                     conn, _ = listener.accept()
                     request, fds = receive(conn, max_fds=4)
@@ -128,6 +135,8 @@ def serve(socket_path: str) -> None:
                             selector.close()
                             listener.close()
                             conn.close()
+                            for other in children.values():
+                                other.close()
                             become_kernel(request, fds, path)
                         finally:
                             os._exit(1)
@@ -135,17 +144,18 @@ def serve(socket_path: str) -> None:
                         os.close(fd)
                     children[pid] = conn
                     send(conn, {"pid": pid})
+                    selector.register(conn, selectors.EVENT_READ, pid)
     finally:
         for pid in children:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        reap(children)
+        reap(children, selector)
         listener.close()
 
 
-def reap(children: dict[int, socket.socket]) -> None:
+def reap(children: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
     """Collect exited kernels and tell each one's launcher its exit code."""
     while children:
         try:
@@ -156,6 +166,10 @@ def reap(children: dict[int, socket.socket]) -> None:
             return
         conn = children.pop(pid, None)
         if conn is not None:
+            try:
+                selector.unregister(conn)
+            except (KeyError, ValueError):
+                pass
             try:
                 send(conn, {"exit": os.waitstatus_to_exitcode(status)})
             except OSError:
