@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 STUDENT_FILES = ROOT / "grading" / "student"
+HIDDEN_CHECKS = ROOT / "grading" / "hidden"
 DEFAULT_COURSE_DIR = ROOT / "course"
 COURSE_ID = "parameter-management"
 NOTEBOOK = "exercises"
@@ -77,6 +80,23 @@ def nbgrader_env() -> dict[str, str]:
     """Environment for nbgrader subprocesses: this interpreter's bin first (nbgrader runs alembic)."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def kernel_env(course_dir: Path) -> dict[str, str]:
+    """Environment for grading kernels: what the sandbox hides from them and what they import first.
+
+    Hidden: the course directory (gradebook, sources, everyone's submissions), the solutions,
+    the test corpus, git history and the hidden checks. The course's checks are imported first, so a
+    submission's own files cannot stand in for them.
+    """
+    env = nbgrader_env()
+    hide = [course_dir, DEFAULT_COURSE_DIR, SOLUTIONS, ROOT / "tests", HIDDEN_CHECKS, ROOT / ".git"]
+    env[sandbox.ENV_HIDE] = os.pathsep.join(str(p) for p in hide)
+    checks = [f"course_checks.{p.stem}" for p in sorted((STUDENT_FILES / "course_checks").glob("[!_]*.py"))]
+    checks += [f"grading.hidden.{p.stem}" for p in sorted(HIDDEN_CHECKS.glob("[!_]*.py"))]
+    env[sandbox.ENV_PRELOAD] = ",".join(checks)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), str(STUDENT_FILES), env.get("PYTHONPATH")) if p)
     return env
 
 

@@ -13,7 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import course
+from . import course, sandbox
 from .collect import cell_changes, collect
 from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
 from .pipeline import KERNELS, Settings, grade_all, progress
@@ -113,8 +113,12 @@ def demo(course_dir: Path, jobs: int) -> None:
     release(course_dir)
     submissions = course_dir / "demo_submissions"
     shutil.rmtree(submissions, ignore_errors=True)
-    roles = build_demo_class(course_dir / "release", course.assignments(), submissions)
+    confined = sandbox.probe()
+    roles = build_demo_class(course_dir / "release", course.assignments(), submissions,
+                             vandal=not confined.startswith("unconfined"))
     print("demo class:", ", ".join(f"{s} ({r})" for s, r in roles.items()))
+    if confined.startswith("unconfined"):
+        print(f"no vandal in this demo: kernels cannot be sandboxed here ({confined})")
     rows = autograde(course_dir, submissions, Settings(jobs=jobs, timeout=10))
     feedback(course_dir)
     index = write_report(course_dir / "reports")
@@ -162,8 +166,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", type=Path, help="<student>/<assignment>/exercises.ipynb folder, or a zip of it")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell")
-    grade.add_argument("--kernel", choices=KERNELS, default="warm", help="warm forked kernels or fresh python3 ones")
-    grade.add_argument("--memory-mb", type=int, default=4096, help="address-space limit per kernel (warm kernels)")
+    grade.add_argument("--kernel", choices=KERNELS, default="warm", help="warm forked kernels or a fresh interpreter per notebook")
+    grade.add_argument("--memory-mb", type=int, default=4096, help="address-space limit per kernel")
     sub.add_parser("feedback", help="HTML feedback per student (nbgrader generate_feedback)")
     sub.add_parser("export", help="grades for an LMS (nbgrader export)")
     sub.add_parser("report", help="score and pass-rate plots in reports/index.html")

@@ -3,8 +3,8 @@
 Each worker is a fresh interpreter that runs nbgrader's own ``AutogradeApp`` in-process for
 one student and assignment (so nbgrader's start-up is paid once per worker, not once per
 notebook), with the notebook's kernel of the configured kind: ``warm`` (forked from a
-pristine parent that has imported torch, see :mod:`grading.warm`) or ``fresh`` (an
-ordinary ``python3`` kernel). Gradebook writes from several workers go through SQLite's
+pristine parent that has imported torch, see :mod:`grading.warm`) or ``fresh`` (a new
+interpreter per notebook); both limited and sandboxed by :mod:`grading.kernel`. Gradebook writes from several workers go through SQLite's
 own locking with a generous busy timeout.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,8 +22,8 @@ from typing import Iterator
 import nbformat
 from tqdm import tqdm
 
-from . import course
-from .warm.kernels import KERNEL_NAME, WarmKernels
+from . import course, sandbox
+from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
 KERNELS = ("warm", "fresh")
@@ -120,25 +120,24 @@ class Settings:
     memory_mb: int = 4096
 
 
-def kernels(kind: str) -> WarmKernels | nullcontext:
-    """The kernel provider for a run: a warm fork server, or nothing for ordinary kernels."""
-    return WarmKernels() if kind == "warm" else nullcontext()
+def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
+    """The kernel provider for a run: a warm fork server, or a new interpreter per notebook."""
+    return WarmKernels(env) if kind == "warm" else FreshKernels(env)
 
 
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
     with ExitStack() as stack:
-        provider = stack.enter_context(kernels(settings.kernel))
-        env = provider.env(course.nbgrader_env()) if isinstance(provider, WarmKernels) else course.nbgrader_env()
-        env[ENV_MEMORY] = str(settings.memory_mb)
-        kernel_name = KERNEL_NAME if isinstance(provider, WarmKernels) else "python3"
+        env = dict(course.kernel_env(course_dir), **{ENV_MEMORY: str(settings.memory_mb)})
+        provider = stack.enter_context(kernels(settings.kernel, env))
+        print(f"[grading] {settings.kernel} kernels, sandbox: {sandbox.probe()}", file=sys.stderr)
+        env, kernel_name = provider.env(), provider.name
         pool = stack.enter_context(ProcessPoolExecutor(
             max_workers=settings.jobs, mp_context=get_context("spawn"), initializer=start_worker,
             initargs=(str(course_dir), env)))
         for _ in range(settings.jobs):  # workers import nbgrader while the fork server preloads torch
             pool.submit(warm_up)
-        if isinstance(provider, WarmKernels):
-            provider.wait_ready()
+        provider.wait_ready()
         futures = {pool.submit(grade_one, a, s, settings.timeout, kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}
         for future in as_completed(futures):

@@ -38,14 +38,30 @@ def save(nb: nbformat.NotebookNode, path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def build_demo_class(release: Path, assignments: list[str], into: Path) -> dict[str, str]:
-    """Write a small class <student>/<assignment>/... into ``into``; return student -> what they show."""
+VANDAL = """import glob, os
+course = os.path.dirname(os.path.dirname(os.path.dirname(os.getcwd())))
+for path in [os.path.join(course, 'gradebook.db'), *glob.glob(os.path.join(course, '*', '*', '*', '*.ipynb'))]:
+    try:
+        with open(path, 'w') as f:
+            f.write('overwritten by a classmate')
+    except OSError:
+        pass"""
+
+
+def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: bool = True) -> dict[str, str]:
+    """Write a small class <student>/<assignment>/... into ``into``; return student -> what they show.
+
+    ``vandal`` adds a student who tries to overwrite the gradebook and everyone's notebooks
+    (only safe to grade where kernels are sandboxed).
+    """
     roles = {
         "ada": "correct", "ben": "correct, prints and warns", "cleo": "partly wrong", "dan": "corrupt JSON",
         "eve": "empty file", "finn": "notebook renamed 'exercises (1).ipynb'", "gus": "infinite loop",
         "hana": "kernel exits (os._exit)", "ivo": "sys.exit()", "jo": "memory hog", "kai": "output flood",
         "lea": "monkeypatches torch.equal", "max": "deleted a test cell", "nia": "no submission",
     }
+    if vandal:
+        roles["olga"] = "overwrites the gradebook and classmates' notebooks"
     for assignment in assignments:
         released = release / assignment / f"{NOTEBOOK}.ipynb"
         ref = reference_answers(assignment)
@@ -71,6 +87,8 @@ def build_demo_class(release: Path, assignments: list[str], into: Path) -> dict[
         nb = fill(released, ref)
         del nb.cells[next(i for i, c in enumerate(nb.cells) if (grade_id(c) or "").startswith("test_"))]
         save(nb, folder("max") / f"{NOTEBOOK}.ipynb")
+        if vandal:
+            save(fill(released, with_prefix(ref, assignment, VANDAL)), folder("olga") / f"{NOTEBOOK}.ipynb")
     (into / "nia").mkdir(parents=True, exist_ok=True)
     return roles
 

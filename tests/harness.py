@@ -34,12 +34,17 @@ class CourseUnderTest:
         return path
 
     def autograde(self, assignment: str, warm: WarmKernels | None = None) -> None:
-        """Stock `nbgrader autograde` of every submission, in ordinary kernels or in ``warm`` ones."""
+        """Stock `nbgrader autograde` of every submission, in ordinary kernels or in ``warm`` ones
+        (made with :meth:`warm_kernels`: sandboxed as ``python -m grading autograde`` does)."""
         if warm is None:
             course.nbgrader(self.dir, "autograde", assignment, "--force")
         else:
             course.nbgrader(self.dir, "autograde", assignment, "--force", f"--Execute.kernel_name={KERNEL_NAME}",
-                            env=warm.env(course.nbgrader_env()))
+                            env=warm.env())
+
+    def warm_kernels(self) -> WarmKernels:
+        """Warm kernels with this course's sandbox settings."""
+        return WarmKernels(course.kernel_env(self.dir))
 
     def scores(self, assignment: str, student: str) -> dict[str, CellScore]:
         """grade_id -> score of one autograded submission."""

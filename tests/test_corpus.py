@@ -13,7 +13,6 @@ import pytest
 
 from grading import course
 from grading.submissions import grade_id, reference_answers
-from grading.warm.kernels import WarmKernels
 from harness import CourseUnderTest
 
 ASSIGNMENTS = course.assignments()
@@ -54,7 +53,7 @@ class CorpusTests:
         roster = students(cls.assignment)
         for student, (_, answers) in roster.items():
             harness.submit(cls.assignment, student, answers)
-        with WarmKernels() as warm:
+        with harness.warm_kernels() as warm:
             warm.wait_ready()
             harness.autograde(cls.assignment, warm)
         warm_scores = {student: harness.scores(cls.assignment, student) for student in roster}

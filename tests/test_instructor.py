@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from grading import course
+from grading import course, sandbox
+from grading.synthetic import VANDAL
 from grading.tables import read
+
+CONFINED = sandbox.probe()
+needs_sandbox = pytest.mark.skipif(CONFINED.startswith("unconfined"),
+                                   reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "grading.hidden", "_hidden(")
 
@@ -36,8 +41,9 @@ class TestDemo:
     def test_every_student_and_assignment_has_a_row(self, demo):
         _, _, grades = demo
         students = {s for s, _ in grades}
-        assert students == {"ada", "ben", "cleo", "dan", "eve", "finn", "gus", "hana", "ivo", "jo", "kai", "lea",
-                            "max", "nia"}
+        assert students - {"olga"} == {"ada", "ben", "cleo", "dan", "eve", "finn", "gus", "hana", "ivo", "jo", "kai",
+                                       "lea", "max", "nia"}
+        assert ("olga" in students) == (not CONFINED.startswith("unconfined"))
         assert {a for _, a in grades} == set(course.assignments())
 
     @pytest.mark.parametrize("student, status", [
@@ -71,6 +77,18 @@ class TestDemo:
         assert "patches torch.equal" in grades[("lea", "01_parameter_access")]["flags"]
         assert "deleted test cells" in grades[("max", "01_parameter_access")]["flags"]
         assert "empty file" in grades[("eve", "01_parameter_access")]["flags"]
+
+    @needs_sandbox
+    def test_a_vandal_reaches_nothing_of_anyone_else(self, demo):
+        course_dir, _, grades = demo
+        assert "gradebook" in VANDAL and "ipynb" in VANDAL
+        marker = b"overwritten by a classmate"
+        damaged = [p for p in course_dir.rglob("*") if p.is_file() and p.read_bytes() == marker]
+        assert not damaged
+        for assignment in course.assignments():
+            row = grades[("olga", assignment)]
+            assert row["status"] == "ok" and row["score"] == grades[("ada", assignment)]["score"], row
+            assert "opens files" in row["flags"]
 
     def test_feedback_hides_the_hidden_tests(self, demo):
         course_dir, _, _ = demo

@@ -1,4 +1,10 @@
-"""Starting, using and stopping the fork server: a context manager that provides a kernelspec name."""
+"""The kernelspecs grading runs with: ``grading-fresh`` (a new interpreter per notebook) and
+``grading-warm`` (forked from a fork server that has already imported torch).
+
+Both are context managers that write their kernelspec to a temporary folder; processes
+started with :meth:`FreshKernels.env` find it through ``JUPYTER_PATH``. Either kind of kernel
+is limited and sandboxed by :mod:`grading.kernel` from the environment it is started with.
+"""
 from __future__ import annotations
 
 import json
@@ -9,37 +15,70 @@ import sys
 import tempfile
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 KERNEL_NAME = "grading-warm"
+FRESH_NAME = "grading-fresh"
 
 
-class WarmKernels:
+class FreshKernels:
+    """A kernelspec ``grading-fresh``: ``python -m grading.kernel``, one new interpreter per notebook."""
+
+    name = FRESH_NAME
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="grading-kernels-"))
+        self.base = dict(os.environ if env is None else env)
+
+    def argv(self) -> list[str]:
+        """The kernel command; ``{connection_file}`` is filled in by jupyter_client."""
+        return [sys.executable, "-m", "grading.kernel", "-f", "{connection_file}"]
+
+    def __enter__(self) -> "FreshKernels":
+        spec_dir = self.dir / "kernels" / self.name
+        spec_dir.mkdir(parents=True)
+        spec = {"argv": self.argv(), "display_name": f"Python 3 ({self.name})", "language": "python",
+                "interrupt_mode": "signal", "metadata": {"debugger": False}}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+        return self
+
+    def wait_ready(self) -> None:
+        """Nothing to wait for: each kernel starts on its own."""
+
+    def env(self) -> dict[str, str]:
+        """The base environment, plus where to find the kernelspec and the ``grading`` package."""
+        env = dict(self.base)
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(self.dir), env.get("JUPYTER_PATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in (str(ROOT), env.get("PYTHONPATH")) if p))
+        return env
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class WarmKernels(FreshKernels):
     """A running fork server and a kernelspec ``grading-warm`` that launches kernels through it.
 
-    Use as a context manager, then :meth:`wait_ready` (other start-up work can overlap the
-    server's preloading); processes started with :meth:`env` find the kernelspec through
-    ``JUPYTER_PATH``. The server is stopped on exit, on Ctrl-C, and when this process dies
-    (it watches its stdin).
+    After entering, call :meth:`wait_ready` (other start-up work can overlap the server's
+    preloading). The server is stopped on exit, on Ctrl-C, and when this process dies (it
+    watches its stdin).
     """
 
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="grading-warm-"))
+    name = KERNEL_NAME
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
         self.socket = self.dir / "server.sock"
         self.process: subprocess.Popen[str] | None = None
 
+    def argv(self) -> list[str]:
+        return [sys.executable, str(Path(__file__).with_name("launch.py")), str(self.socket), "-f", "{connection_file}"]
+
     def __enter__(self) -> "WarmKernels":
-        spec_dir = self.dir / "kernels" / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {"argv": [sys.executable, str(Path(__file__).with_name("launch.py")), str(self.socket), "-f", "{connection_file}"],
-                "display_name": "Python 3 (warm grading kernel)", "language": "python",
-                "interrupt_mode": "signal", "metadata": {"debugger": False}}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-        root = str(Path(__file__).resolve().parents[2])
+        super().__enter__()
         # One BLAS thread: the server then has no thread at all when it forks.
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
-                   PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
         self.process = subprocess.Popen([sys.executable, "-m", "grading.warm.server", str(self.socket)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-                                        cwd=self.dir)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        env=dict(self.env(), OPENBLAS_NUM_THREADS="1"), cwd=self.dir)
         return self
 
     def wait_ready(self) -> None:
@@ -48,12 +87,6 @@ class WarmKernels:
         if ready != "ready":
             self.__exit__()
             raise RuntimeError("the warm kernel server did not start")
-
-    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
-        """An environment in which jupyter_client finds the ``grading-warm`` kernelspec."""
-        env = dict(os.environ if base is None else base)
-        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(self.dir), env.get("JUPYTER_PATH")) if p)
-        return env
 
     def alive(self) -> bool:
         """Whether the server is still running (a dead one makes every launch fall back)."""
@@ -71,4 +104,4 @@ class WarmKernels:
             if self.process.stdout:
                 self.process.stdout.close()
             self.process = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().__exit__()

@@ -1,0 +1,80 @@
+"""Start one grading kernel: resource limits, the sandbox, then an ordinary ipykernel.
+
+Used by the fork server's children (warm kernels) and, as ``python -m grading.kernel -f
+CONNECTION_FILE``, as the command of the ``grading-fresh`` kernelspec, so both kinds of
+kernel are limited and confined the same way.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import threading
+
+from . import sandbox
+from .warm.protocol import ENV_CPU, ENV_MEMORY
+
+MAX_FILE_BYTES = 256 * 2**20  # the largest file a kernel may write (a disk-filling loop dies instead)
+
+
+def limit(variable: str, kind: int, env: dict[str, str], scale: int, extra: int = 0) -> None:
+    """Apply a resource limit given in the kernel's environment (0 or absent: none)."""
+    value = int(env.get(variable) or 0)
+    if value > 0:
+        resource.setrlimit(kind, (value * scale + extra, value * scale + extra))
+
+
+def mapped_bytes() -> int:
+    """Virtual memory this process already maps (e.g. preloaded modules), to add to a memory limit."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def connection_file(argv: list[str]) -> str:
+    """The ``-f`` argument jupyter_client gives every kernel."""
+    for flag, value in zip(argv, argv[1:]):
+        if flag in ("-f", "--f"):
+            return value
+    return next((a.split("=", 1)[1] for a in argv if a.startswith(("-f=", "--f="))), "")
+
+
+def exit_with(lifeline: int) -> None:
+    """Exit as soon as the other end of the lifeline pipe is gone (the launcher, even if SIGKILLed)."""
+    def watch() -> None:
+        while os.read(lifeline, 1):
+            pass
+        os._exit(137)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
+    """Limit and confine this process (cwd = the working copy, env = the kernel's), then serve as a kernel.
+
+    ``lifeline`` and ``parent`` are given by the fork server: a pipe from the launcher, and its own pid.
+    """
+    env, workdir = dict(os.environ), os.getcwd()
+    confined = ""
+    if env.get(sandbox.ENV_HIDE):
+        confined = sandbox.confine(workdir, env, connection_file(argv))
+        if confined.startswith("unconfined"):
+            print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
+        else:  # the home folder is read-only now: IPython's profile goes to the private /tmp
+            os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
+    if lifeline is not None:
+        exit_with(lifeline)  # a thread, so only once the namespaces are entered
+    limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())
+    limit(ENV_CPU, resource.RLIMIT_CPU, env, 1)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    sys.argv = [sys.executable, *argv]
+    from ipykernel.kernelapp import IPKernelApp
+    app = IPKernelApp.instance(parent_handle=parent)
+    app.initialize([*argv, "--HistoryManager.enabled=False", "--log-level=ERROR"])
+    if confined and not confined.startswith("unconfined"):
+        sandbox.drop_privileges(workdir)  # after the connection file is read and the sockets bound
+    app.start()
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])

@@ -1,0 +1,83 @@
+"""The grading kernel's sandbox, tried from inside warm and fresh kernels as a hostile notebook would."""
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grading import course, sandbox
+from grading.warm.kernels import FreshKernels, WarmKernels
+
+CONFINED = sandbox.probe()
+pytestmark = pytest.mark.skipif(CONFINED.startswith("unconfined"),
+                                reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
+
+ATTEMPTS = {
+    "write the gradebook": "open(os.path.join(COURSE, 'gradebook.db'), 'w').write('x')",
+    "read the gradebook": "open(os.path.join(COURSE, 'gradebook.db')).read()",
+    "write a classmate's notebook": "open(os.path.join(COURSE, 'submitted', 'bob', 'a', 'exercises.ipynb'), 'a')",
+    "write through a relative path": "open('../../../submitted/bob/a/exercises.ipynb', 'a')",
+    "read the solutions": "open(SOLUTION).read()",
+    "read the hidden checks": "open(HIDDEN).read()",
+    "write the repository": "open(os.path.join(REPO, 'README.md'), 'a')",
+    "reach the gradebook through /proc/1/root": "open('/proc/1/root' + os.path.join(COURSE, 'gradebook.db')).read()",
+    "reach it through the parent's root": "open(f'/proc/{os.getppid()}/root' + os.path.join(COURSE, 'gradebook.db'))",
+    "signal the parent": "os.kill(os.getppid(), 0)",
+    "undo a mount": "import subprocess; subprocess.run(['umount', COURSE], check=True, capture_output=True)",
+}
+
+
+@pytest.fixture(scope="module", params=["warm", "fresh"])
+def kernels(request, tmp_path_factory):
+    """A fake course (gradebook, a classmate's submission) and kernels of one kind sandboxed for it."""
+    root = tmp_path_factory.mktemp("course")
+    (root / "gradebook.db").write_text("grades")
+    (root / "submitted" / "bob" / "a").mkdir(parents=True)
+    (root / "submitted" / "bob" / "a" / "exercises.ipynb").write_text("bob's work")
+    kind = WarmKernels if request.param == "warm" else FreshKernels
+    with kind(course.kernel_env(root)) as provider:
+        provider.wait_ready()
+        yield root, provider
+
+
+def run(provider, root, sources: list[str]) -> list[str]:
+    """Run cells in one kernel in ``root/autograded/ann/a``; stdout of each."""
+    workdir = root / "autograded" / "ann" / "a"
+    workdir.mkdir(parents=True, exist_ok=True)
+    setup = (f"import os\nCOURSE = {str(root)!r}\nREPO = {str(course.ROOT)!r}\n"
+             f"SOLUTION = {str(course.SOLUTIONS / course.assignments()[0] / 'exercises.ipynb')!r}\n"
+             f"HIDDEN = {str(course.HIDDEN_CHECKS / 'a01.py')!r}")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in [setup, *sources]])
+    old = dict(os.environ)
+    os.environ.update(provider.env())
+    try:
+        NotebookClient(nb, kernel_name=provider.name, timeout=30).execute(cwd=str(workdir))
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return ["".join(o.get("text", "") for o in c.outputs if o.get("name") == "stdout").strip() for c in nb.cells[1:]]
+
+
+def test_every_attempt_to_reach_out_fails(kernels):
+    root, provider = kernels
+    cells = [f"try:\n    {code}\n    print('REACHED')\nexcept Exception as e:\n    print('blocked', type(e).__name__)"
+             for code in ATTEMPTS.values()]
+    outcome = dict(zip(ATTEMPTS, run(provider, root, cells)))
+    assert not [what for what, out in outcome.items() if not out.startswith("blocked")], outcome
+    assert (root / "gradebook.db").read_text() == "grades"
+    assert (root / "submitted" / "bob" / "a" / "exercises.ipynb").read_text() == "bob's work"
+
+
+def test_honest_work_still_runs(kernels):
+    root, provider = kernels
+    out = run(provider, root, [
+        "open('notes.txt', 'w').write('mine'); print(open('notes.txt').read())",
+        "import tempfile; print(tempfile.mkstemp()[1].startswith('/tmp'))",
+        "import torch, math; print(float(torch.ones(3).sum()), math.isclose(1, 1))",
+        "import course_checks.a01, grading.hidden.a01; print('checks importable')",
+        "import warnings; warnings.warn('fine'); print('warned')",
+    ])
+    assert out == ["mine", "True", "3.0 True", "checks importable", "warned"]
+    assert (root / "autograded" / "ann" / "a" / "notes.txt").read_text() == "mine"
