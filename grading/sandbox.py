@@ -48,8 +48,8 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
            f"mount {target}")
 
 
-def _mounts() -> list[tuple[str, int]]:
-    """Every mount point of this namespace with its per-mount flags, from /proc/self/mountinfo."""
+def _mounts() -> list[tuple[str, str, int]]:
+    """Every mount of this namespace: its id, mount point and per-mount flags, from /proc/self/mountinfo."""
     result = []
     with open("/proc/self/mountinfo") as info:
         for line in info:
@@ -58,7 +58,7 @@ def _mounts() -> list[tuple[str, int]]:
             flags = 0
             for option in fields[5].split(","):
                 flags |= MOUNT_FLAGS.get(option, 0)
-            result.append((point, flags))
+            result.append((fields[0], point, flags))
     return result
 
 
@@ -139,23 +139,28 @@ def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[
 
     ``carry`` are files (the kernel's connection file) to keep visible even if they lie in a covered folder.
     """
-    keep = {path: os.open(path, os.O_PATH) for path in [workdir, *carry]}
-    covered = [path for path in PRIVATE_TMP if os.path.isdir(path)]
-    for path in covered:
+    before = {mount_id for mount_id, _, _ in _mounts()}
+    keep = os.open(workdir, os.O_PATH)
+    tmp = [path for path in PRIVATE_TMP if os.path.isdir(path)]
+    # what the kernel needs from under /tmp (a virtualenv or checkout there, its connection file)
+    inside = {path: os.open(path, os.O_PATH) for path in {*needed, *carry} if _under(path, tmp) and os.path.exists(path)}
+    for path in tmp:
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    for path in sorted({os.path.realpath(p) for p in hide if p}, key=len):
-        if os.path.isdir(path) and not _under(path, covered):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-            covered.append(path)
-    for path, fd in keep.items():
-        if path == workdir or _under(path, covered):
-            _bind_back(fd, path)
+    for path, fd in sorted(inside.items()):
+        if not _under(path, [p for p in inside if p != path]):
+            _bind_back(fd, path, MS_REC)
         else:
             os.close(fd)
+    covered = list(tmp)
+    for path in sorted({os.path.realpath(p) for p in hide if p}, key=len):
+        if os.path.isdir(path) and not _under(path, covered[len(tmp):]):
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+            covered.append(path)
+    _bind_back(keep, workdir)
     expose(needed)
     writable = [workdir, *PRIVATE_TMP]
-    for point, flags in _mounts():
-        shadowed = _under(point, covered) and point not in covered  # lies under a tmpfs mounted above
+    for mount_id, point, flags in _mounts():
+        shadowed = mount_id in before and _under(point, covered)  # an old mount now under a tmpfs of ours
         if point in writable or shadowed or _under(point, ["/proc", "/sys", "/dev"]) or flags & MS_RDONLY:
             continue
         _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
