@@ -4,8 +4,8 @@ Each worker is a fresh interpreter that runs nbgrader's own ``AutogradeApp`` in-
 one student and assignment (so nbgrader's start-up is paid once per worker, not once per
 notebook), with the notebook's kernel of the configured kind: ``warm`` (forked from a
 pristine parent that has imported torch, see :mod:`grading.warm`) or ``fresh`` (a new
-interpreter per notebook); both limited and sandboxed by :mod:`grading.kernel`. Gradebook writes from several workers go through SQLite's
-own locking with a generous busy timeout.
+interpreter per notebook); both limited and sandboxed by :mod:`grading.kernel`. Gradebook
+writes from several workers go through SQLite's own locking with a generous busy timeout.
 """
 from __future__ import annotations
 

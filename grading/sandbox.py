@@ -137,13 +137,15 @@ def _bind_back(fd: int, target: str, flags: int = 0) -> None:
 def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[str]) -> None:
     """Hide folders behind empty read-only tmpfs, give a private /tmp, keep ``workdir`` writable, rest read-only.
 
-    ``carry`` are files (the kernel's connection file) to keep visible even if they lie in a covered folder.
+    ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file) that lie under
+    ``/tmp`` are bound back into the private ``/tmp``, read-only.
     """
     before = {mount_id for mount_id, _, _ in _mounts()}
     keep = os.open(workdir, os.O_PATH)
     tmp = [path for path in PRIVATE_TMP if os.path.isdir(path)]
     # what the kernel needs from under /tmp (a virtualenv or checkout there, its connection file)
-    inside = {path: os.open(path, os.O_PATH) for path in {*needed, *carry} if _under(path, tmp) and os.path.exists(path)}
+    inside = {path: os.open(path, os.O_PATH) for path in {*needed, *carry}
+              if _under(path, tmp) and os.path.exists(path)}
     for path in tmp:
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
     for path, fd in sorted(inside.items()):
