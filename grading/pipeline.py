@@ -1,11 +1,13 @@
 """Grading a class in parallel with nbgrader: N worker processes, one submission at a time each.
 
-Each worker is a fresh interpreter that runs nbgrader's own ``AutogradeApp`` in-process for
-one student and assignment (so nbgrader's start-up is paid once per worker, not once per
-notebook), with the notebook's kernel of the configured kind: ``warm`` (forked from a
-pristine parent that has imported torch, see :mod:`grading.warm`) or ``fresh`` (a new
-interpreter per notebook); both limited and sandboxed by :mod:`grading.kernel`. Gradebook
-writes from several workers go through SQLite's own locking with a generous busy timeout.
+Each worker runs nbgrader's own ``AutogradeApp`` in-process for one student and assignment
+(so nbgrader's start-up is paid once, not once per notebook, and :mod:`grading.fastpath`
+removes its other per-notebook overheads), with the notebook's kernel of the configured
+kind: ``warm`` (forked from a pristine parent that has imported torch, see :mod:`grading.warm`)
+or ``fresh`` (a new interpreter per notebook); both limited and sandboxed by
+:mod:`grading.kernel`. Workers are forked from this process, which has imported nbgrader
+while the fork server imports torch. Gradebook writes from several workers go through
+SQLite's own locking with a generous busy timeout.
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import Iterator
 
 import nbformat
+from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, sandbox
+from . import course, fastpath, sandbox
 from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
@@ -50,6 +53,7 @@ def start_worker(course_dir: str, env: dict[str, str]) -> None:
     """Worker initialiser: nbgrader reads nbgrader_config.py from the working directory."""
     os.environ.update(env)
     os.chdir(course_dir)
+    fastpath.install()
 
 
 class LogTail(logging.Handler):
@@ -63,15 +67,8 @@ class LogTail(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def warm_up() -> None:
-    """Import nbgrader's autograder in a worker ahead of the first submission."""
-    import nbgrader.apps.autogradeapp  # noqa: F401
-
-
 def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_url: str) -> Graded:
     """Autograde one submission with nbgrader's AutogradeApp in this process."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
-
     tail = LogTail()
     app = AutogradeApp()
     try:
@@ -132,11 +129,10 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         provider = stack.enter_context(kernels(settings.kernel, env))
         print(f"[grading] {settings.kernel} kernels, sandbox: {sandbox.probe()}", file=sys.stderr)
         env, kernel_name = provider.env(), provider.name
+        # Forked now (this process has no thread yet), the workers start with nbgrader imported.
         pool = stack.enter_context(ProcessPoolExecutor(
-            max_workers=settings.jobs, mp_context=get_context("spawn"), initializer=start_worker,
+            max_workers=settings.jobs, mp_context=get_context("fork"), initializer=start_worker,
             initargs=(str(course_dir), env)))
-        for _ in range(settings.jobs):  # workers import nbgrader while the fork server preloads torch
-            pool.submit(warm_up)
         provider.wait_ready()
         futures = {pool.submit(grade_one, a, s, settings.timeout, kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}
@@ -151,6 +147,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
 def progress(results: Iterator[Graded], total: int) -> Iterator[Graded]:
     """Wrap results in a tqdm bar showing done/total, failures and the ETA."""
     failures = 0
+    tqdm.monitor_interval = 0  # no monitor thread: grading workers are forked from this process
     with tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr) as bar:
         for result in results:
             failures += result.status != "ok"

@@ -18,6 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL_NAME = "grading-warm"
 FRESH_NAME = "grading-fresh"
+# One thread per grading kernel: `--jobs N` then uses N cores, and parallel kernels never oversubscribe the
+# machine (torch's OpenMP threads spin-wait when they must share a core, wasting CPU). The fork server
+# needs it too: with one thread it has no thread pool at all when it forks.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 class FreshKernels:
@@ -45,8 +49,8 @@ class FreshKernels:
         """Nothing to wait for: each kernel starts on its own."""
 
     def env(self) -> dict[str, str]:
-        """The base environment, plus where to find the kernelspec and the ``grading`` package."""
-        env = dict(self.base)
+        """The base environment, one thread per kernel, and where to find the kernelspec and ``grading``."""
+        env = dict(self.base, **ONE_THREAD)
         env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(self.dir), env.get("JUPYTER_PATH")) if p)
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in (str(ROOT), env.get("PYTHONPATH")) if p))
         return env
@@ -75,10 +79,9 @@ class WarmKernels(FreshKernels):
 
     def __enter__(self) -> "WarmKernels":
         super().__enter__()
-        # One BLAS thread: the server then has no thread at all when it forks.
         self.process = subprocess.Popen([sys.executable, "-m", "grading.warm.server", str(self.socket)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                        env=dict(self.env(), OPENBLAS_NUM_THREADS="1"), cwd=self.dir)
+                                        env=self.env(), cwd=self.dir)
         return self
 
     def wait_ready(self) -> None:
