@@ -1,4 +1,5 @@
-"""Taking in a class's submissions: a folder or a zip, laid out <student>/<assignment>/<notebook>.ipynb.
+"""Taking in a class's submissions: a folder or a zip laid out <student>/<assignment>/<notebook>.ipynb,
+or a flat Canvas or Moodle download of one assignment (see :mod:`grading.lms`).
 
 Every (student, assignment) pair gets an :class:`Intake` row, whatever arrived: a readable
 notebook is copied (never moved) into nbgrader's ``submitted/`` folder under the name
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import lms
 from .course import NOTEBOOK
 
 
@@ -27,16 +29,28 @@ class Intake:
     flags: list[str] = field(default_factory=list)
 
 
-def unpack(zip_path: Path, into: Path, assignments: list[str]) -> Path:
-    """Extract an LMS zip download safely; return the folder that holds the student folders."""
+def unpack(zip_path: Path, into: Path) -> Path:
+    """Extract a zip download safely (a member that would land outside ``into`` is refused); return ``into``."""
     with zipfile.ZipFile(zip_path) as archive:
         for member in archive.infolist():
             if not (into / member.filename).resolve().is_relative_to(into.resolve()):
                 raise ValueError(f"unsafe path in zip: {member.filename}")
         archive.extractall(into)
-    tops = [p for p in into.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
-    holds_students = any((top / a).is_dir() for top in tops for a in assignments)
-    return tops[0] if len(tops) == 1 and not holds_students else into
+    return into
+
+
+def folders(root: Path) -> list[Path]:
+    """The sub-folders of root, without hidden ones and OS litter such as __MACOSX."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+
+
+def nested_root(root: Path, assignments: list[str]) -> Path | None:
+    """The folder laid out <student>/<assignment>/: root or its only sub-folder (a zip's wrapper); None if neither."""
+    tops = folders(root)
+    for candidate in [root, *(tops if len(tops) == 1 else [])]:
+        if any((student / a).is_dir() for student in folders(candidate) for a in assignments):
+            return candidate
+    return None
 
 
 def pick_notebook(folder: Path) -> tuple[Path | None, list[str]]:
@@ -67,30 +81,55 @@ def readable(path: Path) -> str | None:
     return None
 
 
-def collect(source: Path, course_dir: Path, assignments: list[str]) -> list[Intake]:
-    """Copy every readable submission into course_dir/submitted; one Intake per student and assignment."""
+def take_in(row: Intake, notebook: Path | None, course_dir: Path) -> Intake:
+    """Copy a readable notebook to course_dir/submitted/<student>/<assignment>/; else set the row's status."""
+    if notebook is None:
+        row.status = "missing_notebook"
+        return row
+    problem = readable(notebook)
+    if problem is not None:
+        row.status = "invalid_notebook"
+        row.flags.append(problem)
+        return row
+    target = course_dir / "submitted" / row.student / row.assignment / f"{NOTEBOOK}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+    return row
+
+
+def from_student_folders(root: Path, course_dir: Path, assignments: list[str]) -> list[Intake]:
+    """One Intake per student folder and assignment of a <student>/<assignment>/ layout."""
+    rows = []
+    for student in folders(root):
+        for assignment in assignments:
+            folder = student / assignment
+            notebook, flags = pick_notebook(folder) if folder.is_dir() else (None, [])
+            rows.append(take_in(Intake(student.name, assignment, flags=flags), notebook, course_dir))
+    return rows
+
+
+def from_lms_download(root: Path, course_dir: Path, assignments: list[str], assignment: str | None) -> list[Intake]:
+    """One Intake per student of a flat Canvas or Moodle download; the assignment inferred unless given."""
+    found = lms.submissions(root)
+    if assignment is None:
+        releases = {a: course_dir / "release" / a / f"{NOTEBOOK}.ipynb" for a in assignments}
+        assignment = lms.infer_assignment([s.path for s in found if readable(s.path) is None], releases)
+    return [take_in(Intake(s.student, assignment, flags=s.flags), s.path, course_dir) for s in found]
+
+
+def collect(source: Path, course_dir: Path, assignments: list[str], assignment: str | None = None) -> list[Intake]:
+    """Copy every readable submission into course_dir/submitted; one Intake per student and assignment.
+
+    ``source`` is a folder or zip laid out <student>/<assignment>/ (only ``assignment`` is taken
+    in when given), or a flat Canvas or Moodle download of one assignment (``assignment``, or the
+    one its notebooks' grade_ids match best).
+    """
     with tempfile.TemporaryDirectory() as scratch:
-        root = unpack(source, Path(scratch), assignments) if zipfile.is_zipfile(source) else source
-        students = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
-        rows = []
-        for student in students:
-            for assignment in assignments:
-                row = Intake(student, assignment)
-                rows.append(row)
-                folder = root / student / assignment
-                notebook, row.flags = pick_notebook(folder) if folder.is_dir() else (None, [])
-                if notebook is None:
-                    row.status = "missing_notebook"
-                    continue
-                problem = readable(notebook)
-                if problem is not None:
-                    row.status = "invalid_notebook"
-                    row.flags.append(problem)
-                    continue
-                target = course_dir / "submitted" / student / assignment / f"{NOTEBOOK}.ipynb"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(notebook, target)
-        return rows
+        unpacked = unpack(source, Path(scratch)) if zipfile.is_zipfile(source) else source
+        root = nested_root(unpacked, assignments)
+        if root is None:
+            return from_lms_download(unpacked, course_dir, assignments, assignment)
+        return from_student_folders(root, course_dir, [assignment] if assignment else assignments)
 
 
 def cell_changes(submitted: Path, released: Path) -> tuple[bool, list[str]]:

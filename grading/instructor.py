@@ -16,11 +16,12 @@ from pathlib import Path
 from . import course, sandbox
 from .collect import cell_changes, collect
 from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
+from .lms import AssignmentUnknown
 from .pipeline import KERNELS, Settings, grade_all, progress
 from .plots import write_report
 from .scan import scan_notebook
 from .synthetic import build_bench_class, build_demo_class
-from .tables import Row, fill_scores, write
+from .tables import Row, earlier, fill_scores, write
 
 
 def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
@@ -48,11 +49,12 @@ def db_url_of(course_dir: Path) -> str:
     return course.default_db_url(course_dir)
 
 
-def autograde(course_dir: Path, submissions: Path, settings: Settings) -> list[Row]:
+def autograde(course_dir: Path, submissions: Path, settings: Settings,
+              assignment_id: str | None = None) -> list[Row]:
     """Take in a class, grade every readable submission in parallel, write grades.csv and questions.csv."""
     if not (course_dir / "release").is_dir():
         release(course_dir)
-    intake = collect(submissions, course_dir, course.assignments())
+    intake = collect(submissions, course_dir, course.assignments(), assignment_id)
     rows = {(i.student, i.assignment): Row(i.student, i.assignment, i.status, list(i.flags)) for i in intake}
     for (student, assignment), row in rows.items():
         if row.status == "ok":
@@ -77,7 +79,7 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings) -> list[R
         submitted = course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
         if row.status not in ("missing_notebook", "invalid_notebook"):
             row.flags.extend(scan_notebook(submitted))
-    write(list(rows.values()), course_dir / "reports")
+    write(earlier(course_dir / "reports", set(rows)) + list(rows.values()), course_dir / "reports")
     return list(rows.values())
 
 
@@ -163,7 +165,11 @@ def parser() -> argparse.ArgumentParser:
     rel = sub.add_parser("release", help="generate the student versions and a zip per assignment")
     rel.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user:pw@host/gradebook (default: SQLite)")
     grade = sub.add_parser("autograde", help="grade a folder or LMS zip of submissions")
-    grade.add_argument("submissions", type=Path, help="<student>/<assignment>/exercises.ipynb folder, or a zip of it")
+    grade.add_argument("submissions", type=Path,
+                       help="<student>/<assignment>/exercises.ipynb folder or a zip of it, or a Canvas or Moodle zip")
+    grade.add_argument("--assignment", choices=course.assignments(),
+                       help="only this assignment; for a Canvas or Moodle download, the one it is for "
+                            "(default: inferred from its notebooks)")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell")
     grade.add_argument("--kernel", choices=KERNELS, default="warm", help="warm forked kernels or a fresh interpreter per notebook")
@@ -188,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
     elif args.command == "autograde":
         settings = Settings(jobs=args.jobs, timeout=args.timeout, kernel=args.kernel, memory_mb=args.memory_mb)
-        rows = autograde(course_dir, args.submissions.resolve(), settings)
+        try:
+            rows = autograde(course_dir, args.submissions.resolve(), settings, args.assignment)
+        except AssignmentUnknown as exc:
+            raise SystemExit(f"error: {exc}") from None
         print(summary(rows))
         print(f"wrote {course_dir / 'reports' / 'grades.csv'} and questions.csv")
     elif args.command == "feedback":

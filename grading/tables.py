@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def write(rows: list[Row], reports: Path) -> tuple[Path, Path]:
             for gid, (score, max_score) in sorted(r.cells.items()):
                 out.writerow([r.student, r.assignment, gid, f"{score:g}", f"{max_score:g}"])
     return grades, questions
+
+
+def earlier(reports: Path, graded_now: set[tuple[str, str]]) -> list[Row]:
+    """The rows an earlier run wrote for submissions this run did not grade (e.g. one LMS download per assignment)."""
+    grades, questions = reports / "grades.csv", reports / "questions.csv"
+    if not grades.exists() or not questions.exists():
+        return []
+    cells: dict[tuple[str, str], dict[str, tuple[float, float]]] = defaultdict(dict)
+    for q in read(questions):
+        cells[(q["student"], q["assignment"])][q["grade_id"]] = (float(q["score"]), float(q["max_score"]))
+    return [Row(r["student"], r["assignment"], r["status"], [r["flags"]] if r["flags"] else [], float(r["score"]),
+                float(r["max_score"]), cells[(r["student"], r["assignment"])])
+            for r in read(grades) if (r["student"], r["assignment"]) not in graded_now]
 
 
 def read(path: Path) -> list[dict[str, str]]:

@@ -1,6 +1,8 @@
 """Grading synthetic submissions through real nbgrader, for the test suite."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -64,3 +66,11 @@ class CourseUnderTest:
                 elif out.get("name") == "stderr":
                     lines.append(f"{cell.metadata.get('nbgrader', {}).get('grade_id')}: stderr: {out['text'][:300]}")
         return "\n".join(lines)
+
+
+def cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m grading --course-dir DIR ARGS` as an instructor does; fail with its output if it fails."""
+    done = subprocess.run([sys.executable, "-m", "grading", "--course-dir", str(course_dir), *args],
+                          capture_output=True, text=True, env=course.nbgrader_env(), timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done

@@ -1,30 +1,20 @@
 """The instructor's command line, run as an instructor runs it: `python -m grading ...` on real nbgrader."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from grading import course, sandbox
 from grading.synthetic import VANDAL
 from grading.tables import read
+from harness import cli
 
 CONFINED = sandbox.probe()
 needs_sandbox = pytest.mark.skipif(CONFINED.startswith("unconfined"),
                                    reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "grading.hidden", "_hidden(")
-
-
-def cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m grading --course-dir DIR ARGS` and fail with its output if it fails."""
-    done = subprocess.run([sys.executable, "-m", "grading", "--course-dir", str(course_dir), *args],
-                          capture_output=True, text=True, env=course.nbgrader_env(), timeout=1200)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
 
 
 class TestDemo:

@@ -1,0 +1,18 @@
+"""grades.csv and questions.csv across runs: grading one download at a time keeps the earlier ones' rows."""
+from __future__ import annotations
+
+from grading.tables import Row, earlier, read, write
+
+
+def test_a_later_run_keeps_the_rows_it_did_not_grade(tmp_path):
+    first = [Row("amy", "01", "ok", ["notebook was named 'x.ipynb'; 2 files submitted"], 3, 12, {"test_a": (1, 1)}),
+             Row("bob", "01", "timeout", [], 0, 12, {"test_a": (0, 1)})]
+    write(first, tmp_path)
+    again = [Row("bob", "01", "ok", [], 12, 12, {"test_a": (1, 1)}), Row("amy", "02", "ok", [], 5, 13, {})]
+    write(earlier(tmp_path, {(r.student, r.assignment) for r in again}) + again, tmp_path)
+    grades = {(r["student"], r["assignment"]): r for r in read(tmp_path / "grades.csv")}
+    assert set(grades) == {("amy", "01"), ("bob", "01"), ("amy", "02")}
+    assert grades[("bob", "01")]["status"] == "ok" and grades[("bob", "01")]["score"] == "12"
+    assert grades[("amy", "01")]["flags"] == "notebook was named 'x.ipynb'; 2 files submitted"
+    questions = [(q["student"], q["assignment"], q["score"]) for q in read(tmp_path / "questions.csv")]
+    assert sorted(questions) == [("amy", "01", "1"), ("bob", "01", "1")]
