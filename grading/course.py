@@ -38,8 +38,23 @@ c.CourseDirectory.db_url = {db_url!r}
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in ({repo!r}, os.environ.get("PYTHONPATH", "")) if p
 )
-# Feedback never shows hidden tests or tracebacks into them (nbgrader imports the filter from here).
+# nbgrader imports the course's own preprocessors (below) from the repository.
 sys.path.insert(0, {repo!r})
+# A passing test cell must show its check's signed receipt (grading/receipts.py): a new key every run,
+# handed to the grading kernels through their environment.
+import secrets  # noqa: E402
+os.environ.setdefault("GRADING_RECEIPT_KEY", secrets.token_hex(16))
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "grading.receipts.RequireReceipts",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Feedback never shows hidden tests or tracebacks into them.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "grading.feedback_filter.HideHiddenTests",

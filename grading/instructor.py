@@ -13,7 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import course, sandbox
+from . import course, receipts, sandbox
 from .collect import cell_changes, collect
 from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
 from .lms import AssignmentUnknown
@@ -79,6 +79,8 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
         submitted = course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
         if row.status not in ("missing_notebook", "invalid_notebook"):
             row.flags.extend(scan_notebook(submitted))
+            row.flags.extend(receipts.flags(course_dir / "autograded" / student / assignment /
+                                            f"{course.NOTEBOOK}.ipynb"))
     write(earlier(course_dir / "reports", set(rows)) + list(rows.values()), course_dir / "reports")
     return list(rows.values())
 

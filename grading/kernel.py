@@ -6,6 +6,7 @@ kernel are limited and confined the same way.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import sys
@@ -13,8 +14,10 @@ import tempfile
 import threading
 
 from . import sandbox
+from .student.course_checks.receipt import ENV_KEY as ENV_RECEIPT_KEY
 from .warm.protocol import ENV_CPU, ENV_MEMORY
 
+HIDDEN_PACKAGE = "grading.hidden"  # the instructor's checks, preloaded and sealed like the released ones
 MAX_FILE_BYTES = 256 * 2**20  # the largest file a kernel may write (a disk-filling loop dies instead)
 
 
@@ -49,6 +52,35 @@ def exit_with(lifeline: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def scrub_environ(name: str) -> None:
+    """Overwrite a variable's value in the process's original environment block (/proc/self/environ)."""
+    environ = ctypes.POINTER(ctypes.c_void_p).in_dll(ctypes.CDLL(None), "environ")
+    prefix = name.encode() + b"="
+    index = 0
+    while environ[index]:
+        entry = ctypes.string_at(environ[index])
+        if entry.startswith(prefix):
+            ctypes.memset(environ[index] + len(prefix), ord("0"), len(entry) - len(prefix))
+        index += 1
+
+
+def arm_checks() -> None:
+    """Before any student code: seal the preloaded checks' snapshot and hand them the receipt key.
+
+    The key is then removed from the environment (and its value overwritten where the kernel's
+    original environment lies), so student code cannot read it there.
+    """
+    key = os.environ.get(ENV_RECEIPT_KEY, "")
+    scrub_environ(ENV_RECEIPT_KEY)  # while the environment still points at the value
+    os.environ.pop(ENV_RECEIPT_KEY, None)
+    try:
+        from course_checks import guard  # preloaded in grading kernels; imported here otherwise
+    except ImportError:  # not a course kernel: nothing to arm
+        return
+    guard.seal(HIDDEN_PACKAGE)
+    guard.arm(key)
+
+
 def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
     """Limit and confine this process (cwd = the working copy, env = the kernel's), then serve as a kernel.
 
@@ -62,6 +94,7 @@ def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
             print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
         else:  # the home folder is read-only now: IPython's profile goes to the private /tmp
             os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
+    arm_checks()
     if lifeline is not None:
         exit_with(lifeline)  # a thread, so only once the namespaces are entered
     limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())

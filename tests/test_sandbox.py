@@ -8,6 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grading import course, sandbox
+from grading.student.course_checks.receipt import ENV_KEY
 from grading.warm.kernels import FreshKernels, WarmKernels
 
 CONFINED = sandbox.probe()
@@ -81,3 +82,18 @@ def test_honest_work_still_runs(kernels):
     ])
     assert out == ["mine", "True", "3.0 True", "checks importable", "warned"]
     assert (root / "autograded" / "ann" / "a" / "notes.txt").read_text() == "mine"
+
+
+def test_the_receipt_key_is_gone_before_student_code_runs(kernels):
+    root, provider = kernels
+    secret = "receipt-key-4b1d"
+    os.environ[ENV_KEY] = secret
+    try:
+        out = run(provider, root, [
+            "try:\n    start = open('/proc/self/environ').read()\nexcept PermissionError:\n    start = ''\n"
+            f"print({secret!r} in repr(dict(os.environ)), {secret!r} in start)",
+            "import torch; x = torch.ones(300, 300); print(torch.get_num_threads())",
+        ])
+    finally:
+        del os.environ[ENV_KEY]
+    assert out == ["False False", "1"]

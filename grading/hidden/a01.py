@@ -8,6 +8,7 @@ from torch import nn
 
 from course_checks.a01 import (backward_once, verify_bias_values, verify_count_parameters,
                                verify_has_no_grads, verify_param_shapes)
+from course_checks.guard import checked
 from course_checks.structure import seeded
 
 
@@ -27,6 +28,7 @@ def tied_net() -> nn.Sequential:
         return nn.Sequential(nn.Linear(2, 6), shared, nn.ReLU(), shared, shared, nn.Linear(6, 3, bias=False))
 
 
+@checked
 def check_param_shapes_hidden(param_shapes: Callable) -> None:
     """Nested names, BatchNorm buffers left out, a shared layer listed once, a conv kernel shape."""
     verify_param_shapes(param_shapes, nested_net(), "nested net with BatchNorm and a frozen layer")
@@ -36,6 +38,7 @@ def check_param_shapes_hidden(param_shapes: Callable) -> None:
     verify_param_shapes(param_shapes, conv, "Conv2d(3,4,(2,3)) net")
 
 
+@checked
 def check_count_parameters_hidden(count_parameters: Callable) -> None:
     """Frozen parameters count, buffers do not, a shared parameter counts once."""
     verify_count_parameters(count_parameters, nested_net(), "nested net with BatchNorm and a frozen layer")
@@ -46,6 +49,7 @@ def check_count_parameters_hidden(count_parameters: Callable) -> None:
     verify_count_parameters(count_parameters, nn.ReLU(), "nn.ReLU() (no parameters)")
 
 
+@checked
 def check_bias_values_hidden(bias_values: Callable) -> None:
     """Other indices and layers, float64, a BatchNorm bias, and a net that already has gradients."""
     with seeded(15):
@@ -64,6 +68,7 @@ def backward_once_double(net: nn.Module) -> None:
     net(x).sum().backward()
 
 
+@checked
 def check_has_no_grads_hidden(has_no_grads: Callable) -> None:
     """One gradient anywhere makes it False; frozen layers and empty nets are handled."""
     net = nested_net()

@@ -7,6 +7,7 @@ from torch import nn
 
 from course_checks.a02 import (verify_block1_structure, verify_block2, verify_count_modules,
                                verify_get_param, verify_get_param_missing, verify_rgnet)
+from course_checks.guard import checked
 from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call
 
@@ -15,6 +16,7 @@ class ScaledLinear(nn.Linear):
     """A subclass of nn.Linear: counts as a Linear for isinstance."""
 
 
+@checked
 def check_block1_hidden(block1: Callable) -> None:
     """Three calls in a row: every block has the right layers and its own parameters."""
     with seeded(121):
@@ -24,6 +26,7 @@ def check_block1_hidden(block1: Callable) -> None:
     verify_fresh(blocks[0], blocks[2], "block1() (calls 1 and 3)")
 
 
+@checked
 def check_block2_hidden(block2: Callable) -> None:
     """Other values of n, and two calls that must not share anything."""
     for n in (1, 3, 7):
@@ -33,6 +36,7 @@ def check_block2_hidden(block2: Callable) -> None:
     verify_fresh(first, second, "block2(3)")
 
 
+@checked
 def check_make_rgnet_hidden(make_rgnet: Callable) -> None:
     """Two nets from two calls are independent."""
     first = verify_rgnet(make_rgnet, 131)
@@ -52,6 +56,7 @@ def rg_like() -> nn.Sequential:
     return net
 
 
+@checked
 def check_get_param_hidden(get_param: Callable) -> None:
     """Deep names, a BatchNorm weight, a shared layer; buffer and module names raise KeyError."""
     net = rg_like()
@@ -62,6 +67,7 @@ def check_get_param_hidden(get_param: Callable) -> None:
         verify_get_param_missing(get_param, net, missing, "a three-level net")
 
 
+@checked
 def check_count_modules_hidden(count_modules: Callable) -> None:
     """Subclasses count, shared modules count once, the root counts, nn.Module counts everything."""
     net = rg_like()

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from course_checks.a03 import EXPECT, verify_init_mixed, verify_linear_init, verify_shift_and_pin
+from course_checks.guard import checked
 from course_checks.messages import fail
 from course_checks.structure import seeded
 from course_checks.student_call import call
@@ -51,26 +52,32 @@ def check_hidden(name: str, fn: Callable, seed: int) -> None:
     verify_reproducible(fn, name)
 
 
+@checked
 def check_init_normal_hidden(init_normal: Callable) -> None:
     check_hidden("init_normal", init_normal, 321)
 
 
+@checked
 def check_init_constant_hidden(init_constant: Callable) -> None:
     check_hidden("init_constant", init_constant, 323)
 
 
+@checked
 def check_init_xavier_hidden(init_xavier: Callable) -> None:
     check_hidden("init_xavier", init_xavier, 325)
 
 
+@checked
 def check_init_42_hidden(init_42: Callable) -> None:
     check_hidden("init_42", init_42, 327)
 
 
+@checked
 def check_my_init_hidden(my_init: Callable) -> None:
     check_hidden("my_init", my_init, 329)
 
 
+@checked
 def check_init_mixed_hidden(init_mixed: Callable) -> None:
     """A middle Linear and a BatchNorm that must stay untouched, and a small last layer."""
     with seeded(331):
@@ -79,6 +86,7 @@ def check_init_mixed_hidden(init_mixed: Callable) -> None:
     verify_init_mixed(init_mixed, net, 332, "a 200-300-300-5 MLP with BatchNorm")
 
 
+@checked
 def check_shift_and_pin_hidden(shift_and_pin: Callable) -> None:
     """Another shape, float64, a frozen first layer, and a second call on the same net."""
     with seeded(333):

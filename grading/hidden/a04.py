@@ -9,6 +9,7 @@ from torch import nn
 
 from course_checks.a04 import (tied_data, verify_same, verify_tied_net,
                                verify_tied_pairs, verify_train_tied)
+from course_checks.guard import checked
 from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call
 
@@ -29,6 +30,7 @@ def weight_only_tie(seed: int) -> nn.Sequential:
         return nn.Sequential(nn.Sequential(first, nn.ReLU()), nn.Sequential(nn.ReLU(), second), nn.Linear(5, 1))
 
 
+@checked
 def check_make_tied_net_hidden(make_tied_net: Callable) -> None:
     """Three calls in a row: each is tied inside, and none shares anything with another."""
     with seeded(411):
@@ -38,6 +40,7 @@ def check_make_tied_net_hidden(make_tied_net: Callable) -> None:
     verify_fresh(nets[0], nets[2], "make_tied_net() (calls 1 and 3)")
 
 
+@checked
 def check_same_parameter_hidden(same_parameter: Callable) -> None:
     """A Parameter viewing the same memory, equal constant values, different shapes, a weight-only tie."""
     net = weight_only_tie(412)
@@ -57,6 +60,7 @@ def check_same_parameter_hidden(same_parameter: Callable) -> None:
                 "a copy is a new object, even when it looks the same")
 
 
+@checked
 def check_tied_pairs_hidden(tied_pairs: Callable) -> None:
     """Three uses of one layer, a weight-only tie in nested blocks, equal but untied values, no parameters."""
     verify_tied_pairs(tied_pairs, three_uses(413), "a layer used three times")
@@ -68,6 +72,7 @@ def check_tied_pairs_hidden(tied_pairs: Callable) -> None:
     verify_tied_pairs(tied_pairs, nn.ReLU(), "nn.ReLU()")
 
 
+@checked
 def check_train_tied_hidden(train_tied: Callable) -> None:
     """Training a layer used three times and a weight-only tie, with other steps and learning rates."""
     x, y = tied_data(416, 3, 2, 16)

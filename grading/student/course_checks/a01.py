@@ -6,6 +6,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .guard import checked
 from .messages import fail, require
 from .structure import as_shape, expect_type, seeded, short, type_name
 from .student_call import call
@@ -46,6 +47,7 @@ def verify_param_shapes(param_shapes: Callable, net: nn.Module, label: str) -> N
                 "store p.shape of that very parameter")
 
 
+@checked
 def check_param_shapes(param_shapes: Callable) -> None:
     """Visible test: the shapes of the lecture's MLP."""
     verify_param_shapes(param_shapes, mlp(), "Linear(4,8)-ReLU-Linear(8,1)")
@@ -78,6 +80,7 @@ def verify_count_parameters(count_parameters: Callable, net: nn.Module, label: s
         fail(what, expected, found, hint)
 
 
+@checked
 def check_count_parameters(count_parameters: Callable) -> None:
     """Visible test: the lecture's MLP has 4*8+8 + 8*1+1 = 49 values."""
     verify_count_parameters(count_parameters, mlp(), "Linear(4,8)-ReLU-Linear(8,1)")
@@ -106,6 +109,7 @@ def verify_bias_values(bias_values: Callable, net: nn.Module, index: int, label:
             "unchanged and still requiring grad", "modified", "read the bias; do not change or freeze it")
 
 
+@checked
 def check_bias_values(bias_values: Callable) -> None:
     """Visible test: the bias of the MLP's last layer."""
     verify_bias_values(bias_values, mlp(), 2, "mlp")
@@ -126,6 +130,7 @@ def backward_once(net: nn.Module, inputs: int) -> None:
     net(x).sum().backward()
 
 
+@checked
 def check_has_no_grads(has_no_grads: Callable) -> None:
     """Visible test: a fresh net, after backward, after zero_grad(set_to_none=False), after zero_grad()."""
     net = mlp()

@@ -6,6 +6,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .guard import checked
 from .messages import fail, require
 from .structure import expect_type, seeded, shared_parameters, short, type_name, verify_fresh
 from .student_call import call
@@ -41,6 +42,7 @@ def verify_block1_structure(block: object, what: str) -> None:
     require(isinstance(block[3], nn.ReLU), f"{what}[3]", "nn.ReLU()", type_name(block[3]), f"the layers are {BLOCK1_LAYERS}")
 
 
+@checked
 def check_block1(block1: Callable) -> None:
     """Visible test: the layers of block1() and new parameters at every call."""
     with seeded(21):
@@ -77,6 +79,7 @@ def verify_block2_structure(net: object, count: int, label: str) -> None:
                      "call block1() once per block; [block1()] * n repeats one block")
 
 
+@checked
 def check_block2(block2: Callable) -> None:
     """Visible test: block2() with the default n=4 and block2(2)."""
     verify_block2(block2, None)
@@ -103,6 +106,7 @@ def verify_rgnet(make_rgnet: Callable, seed: int) -> nn.Module:
     return net
 
 
+@checked
 def check_make_rgnet(make_rgnet: Callable) -> None:
     """Visible test: the structure and output shape of make_rgnet()."""
     verify_rgnet(make_rgnet, 31)
@@ -137,6 +141,7 @@ def verify_get_param_missing(get_param: Callable, net: nn.Module, name: str, lab
          "raise KeyError(name) when no parameter has that name, do not return a default")
 
 
+@checked
 def check_get_param(get_param: Callable) -> None:
     """Visible test: two names in a nested net, and a missing name."""
     with seeded(41):
@@ -167,6 +172,7 @@ def verify_count_modules(count_modules: Callable, net: nn.Module, kind: type, la
         fail(what, expected, found, hint)
 
 
+@checked
 def check_count_modules(count_modules: Callable) -> None:
     """Visible test: Linear, ReLU and Sequential modules of a nested net."""
     with seeded(51):

@@ -7,6 +7,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .guard import checked
 from .messages import fail, require
 from .stats import check_mixture, check_normal, check_uniform
 from .structure import seeded
@@ -180,26 +181,31 @@ def check_init(name: str, fn: Callable, seed: int) -> None:
     verify_linear_init(fn, name, lecture_net(seed), seed + 1, "a 256-256-256-10 MLP", EXPECT[name])
 
 
+@checked
 def check_init_normal(init_normal: Callable) -> None:
     """Visible test: weights N(0, 0.01²), biases 0."""
     check_init("init_normal", init_normal, 301)
 
 
+@checked
 def check_init_constant(init_constant: Callable) -> None:
     """Visible test: weights 1, biases 0."""
     check_init("init_constant", init_constant, 303)
 
 
+@checked
 def check_init_xavier(init_xavier: Callable) -> None:
     """Visible test: weights Xavier-uniform, biases unchanged."""
     check_init("init_xavier", init_xavier, 305)
 
 
+@checked
 def check_init_42(init_42: Callable) -> None:
     """Visible test: weights 42, biases unchanged."""
     check_init("init_42", init_42, 307)
 
 
+@checked
 def check_my_init(my_init: Callable) -> None:
     """Visible test: the mixture of zeros and U(±[5, 10]), biases unchanged."""
     check_init("my_init", my_init, 309)
@@ -220,6 +226,7 @@ def verify_init_mixed(init_mixed: Callable, net: nn.Sequential, seed: int, label
             snapshot.verify_unchanged(mname, what, "change only net[0] and net[-1]")
 
 
+@checked
 def check_init_mixed(init_mixed: Callable) -> None:
     """Visible test: the lecture's MLP after init_mixed."""
     verify_init_mixed(init_mixed, lecture_net(311), 312, "a 256-256-256-10 MLP")
@@ -247,6 +254,7 @@ def verify_shift_and_pin(shift_and_pin: Callable, net: nn.Sequential, label: str
         fail(f"{what}: net[0].bias", "unchanged", "changed", "change only the weight of net[0]")
 
 
+@checked
 def check_shift_and_pin(shift_and_pin: Callable) -> None:
     """Visible test: a small MLP."""
     with seeded(313):

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .a02 import registered, verify_linear
+from .guard import checked
 from .messages import fail, require
 from .structure import expect_type, seeded, short, type_name, verify_fresh
 from .student_call import call
@@ -54,6 +55,7 @@ def verify_tied_net(net: object, what: str) -> None:
             "the last layer is nn.Linear(8, 1)")
 
 
+@checked
 def check_make_tied_net(make_tied_net: Callable) -> None:
     """Visible test: the layers, the tie between positions 2 and 4, and new parameters per call."""
     with seeded(401):
@@ -70,6 +72,7 @@ def verify_same(same_parameter: Callable, a: object, b: object, expected: bool, 
     require(found is expected, what, expected, found, hint)
 
 
+@checked
 def check_same_parameter(same_parameter: Callable) -> None:
     """Visible test: a parameter with itself, the tied pair, another parameter, a copy with equal values."""
     net = tied_reference(402)
@@ -113,6 +116,7 @@ def verify_tied_pairs(tied_pairs: Callable, net: nn.Module, label: str) -> None:
              f"unexpected {short(extra, 100)}", hint)
 
 
+@checked
 def check_tied_pairs(tied_pairs: Callable) -> None:
     """Visible test: the lecture's tied net and an untied MLP."""
     verify_tied_pairs(tied_pairs, tied_reference(403), "tied net")
@@ -184,6 +188,7 @@ def tied_data(seed: int, inputs: int, outputs: int, batch: int) -> tuple[torch.T
     return x, y
 
 
+@checked
 def check_train_tied(train_tied: Callable) -> None:
     """Visible test: the lecture's tied net, with the default and with given steps and lr."""
     x, y = tied_data(405, 4, 1, 32)

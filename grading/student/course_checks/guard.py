@@ -1,0 +1,145 @@
+"""Keeping the checks honest when student code ran first: pristine functions, and a signed receipt.
+
+Student code runs in the same kernel before the tests, so it could replace what the checks
+call (``torch.equal``, ``math.isclose``, ``Tensor.std``, ``isinstance``, a check itself).
+This module records the attributes of the modules and classes the checks rely on, and of
+the course's check modules (:func:`seal`; a grading kernel seals them, the instructor's
+included, before any student code runs); every check puts them back before it starts and after each call into student code
+(:func:`restore`). A check that ends without a failure shows a receipt naming it; in a
+grading kernel the receipt carries an HMAC with a key the kernel received at start
+(:func:`arm`), and the grader accepts a passing test cell only with its check's valid
+receipt. A test cell that did not really run its check to the end (a shell hijacked to skip
+cells or swallow errors, a replaced check) therefore scores 0.
+
+Everything the guard needs is captured in closures when it is created, so replacing this
+module's attributes (or builtins) does not switch it off; reaching into the closures takes
+introspection, which the grader's tamper scan flags.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import copy
+import functools
+import io
+import math
+import os
+import sys
+from types import SimpleNamespace
+from typing import Any, Callable, TypeVar
+
+import numpy
+import torch
+from scipy import stats
+from torch import nn
+
+from .receipt import ENV_KEY, RECEIPT, mac
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIBRARY = (builtins, math, contextlib, copy, functools, io, numpy, stats, torch, nn, nn.init, nn.functional,
+           nn.parameter, torch.optim, torch.random, torch.autograd,
+           torch.Tensor, torch._C.TensorBase, torch.Size, nn.Parameter, nn.Module, nn.Linear, nn.Sequential,
+           nn.ReLU, nn.BatchNorm1d, nn.MSELoss, torch.optim.Optimizer, torch.optim.SGD,
+           stats.chi2, stats.binom, stats.uniform, stats.norm,
+           type(stats.chi2), type(stats.binom), type(stats.uniform), type(stats.norm))
+# torch replaces some of its own functions when first used (loading dynamo wraps torch.manual_seed, the
+# first optimizer wraps SGD.step): let that happen before the snapshot, so it is not mistaken for tampering.
+import torch._dynamo  # noqa: E402,F401
+torch.optim.SGD([nn.Parameter(torch.empty(0))], lr=0.1)
+# What Python itself caches on a class when it is first needed (copy.copy stores __slotnames__).
+CACHES = frozenset({"__slotnames__"})
+# Builtins IPython and ipykernel themselves set and reset around every cell: not the student's doing.
+IPYTHON_MANAGED = frozenset({"exit", "quit", "get_ipython", "display", "help", "input", "_", "__", "___"})
+
+
+def _make_guard() -> SimpleNamespace:
+    """The guard's functions, closed over everything they use (builtins included)."""
+    _vars, _getattr, _isinstance, _setattr, _len = vars, getattr, isinstance, setattr, len
+    _list, _dict, _sorted = list, dict, sorted
+    _set_type_attr, _del_type_attr, _modules, _mac, _builtins = type.__setattr__, type.__delattr__, sys.modules, mac, builtins
+    missing = object()
+    label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)
+    snapshot: list[tuple[str, Any, dict[str, Any]]] = [(label(o), o, _dict(_vars(o))) for o in LIBRARY]
+    sealed: dict[str, Any] = {}
+    prefixes = ["course_checks"]
+    restored: list[str] = []
+    key = [b""]
+
+    def seal(*packages: str) -> None:
+        """Record the fully imported, not yet recorded modules of the course's checks (and of ``packages``)."""
+        prefixes.extend(p for p in packages if p not in prefixes)
+        for name, module in _sorted(_modules.items()):
+            initializing = _getattr(_getattr(module, "__spec__", None), "_initializing", False)
+            if name.startswith(tuple(prefixes)) and name not in sealed and not initializing:
+                sealed[name] = module
+                snapshot.append((name, module, _dict(_vars(module))))
+
+    def restore() -> list[str]:
+        """Put back every recorded attribute that was replaced or deleted (and remove one added to a
+        recorded class); return their names."""
+        seal()  # an ordinary kernel imports the checks only in its test cells
+        put_back = []
+        for name, module in sealed.items():
+            if _modules.get(name) is not module:
+                _modules[name] = module
+                put_back.append(f"sys.modules[{name!r}]")
+        for where, owner, saved in snapshot:
+            current = _vars(owner)
+            for attr, value in saved.items():
+                if current.get(attr, missing) is value or (owner is _builtins and attr in IPYTHON_MANAGED):
+                    continue
+                try:
+                    (_set_type_attr if _isinstance(owner, type) else _setattr)(owner, attr, value)
+                except (AttributeError, TypeError):
+                    continue
+                put_back.append(f"{where}.{attr}")
+            if _isinstance(owner, type):  # a class attribute added later shadows an inherited one
+                for attr in [a for a in current if a not in saved and a not in CACHES]:
+                    _del_type_attr(owner, attr)
+                    put_back.append(f"{where}.{attr}")
+        restored.extend(put_back)
+        return put_back
+
+    def arm(value: str) -> bool:
+        """Set the receipts' signing key, once (a grading kernel does it before any student code)."""
+        if key[0] or not value:
+            return False
+        key[0] = value.encode()
+        return True
+
+    def receipt(check: str, put_back: list[str]) -> None:
+        """Show that ``check`` ran to the end: one line for the student, signed metadata for the grader."""
+        from IPython import get_ipython
+        shell = get_ipython()
+        if shell is None:
+            return
+        subject = check.removeprefix("check_").removesuffix("_hidden")
+        text = f"✔ {subject}: {'hidden' if check.endswith('_hidden') else 'visible'} tests passed"
+        if put_back:
+            text += f" (first undid changes to {', '.join(put_back[:3])}{' ...' if len(put_back) > 3 else ''})"
+        signature = _mac(key[0].decode(), check) if key[0] else ""
+        shell.display_pub.publish(data={"text/plain": text},
+                                  metadata={RECEIPT: {"check": check, "mac": signature, "restored": put_back}})
+
+    def checked(check: F) -> F:
+        """Mark a check entry point: pristine functions before and after it, a receipt when it passes."""
+        name = check.__name__
+
+        @functools.wraps(check)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = _len(restored)
+            restore()
+            result = check(*args, **kwargs)
+            restore()
+            receipt(name, _list(_dict.fromkeys(restored[start:])))
+            return result
+
+        return run  # type: ignore[return-value]
+
+    return SimpleNamespace(seal=seal, restore=restore, arm=arm, checked=checked)
+
+
+_guard = _make_guard()
+seal, restore, arm, checked = _guard.seal, _guard.restore, _guard.arm, _guard.checked
+arm(os.environ.pop(ENV_KEY, ""))  # an ordinary kernel; a grading kernel arms before student code runs

@@ -1,0 +1,101 @@
+"""The checks' guard and the receipts, in-process: what is put back, what a receipt must carry."""
+from __future__ import annotations
+
+import builtins
+import os
+import subprocess
+import sys
+
+import nbformat
+import torch
+from nbgrader.converters.autograde import Autograde
+from torch import nn
+from traitlets.config.loader import PyFileConfigLoader
+from traitlets.utils.importstring import import_item
+
+from course_checks import guard
+from course_checks.a01 import check_count_parameters
+from course_checks.student_call import call
+from grading import course
+from grading.receipts import NOT_RUN, RequireReceipts, expected_check
+from grading.student.course_checks.receipt import ENV_KEY, RECEIPT, mac
+
+
+def test_restore_puts_back_replaced_library_functions_and_names_them():
+    torch.equal = lambda a, b: True
+    builtins.sum = lambda *a, **k: 0
+    torch.Tensor.std = lambda self, *a, **k: torch.tensor(0.01)  # shadows the inherited method
+    put_back = guard.restore()
+    assert {"torch.equal", "builtins.sum", "Tensor.std"} <= set(put_back)
+    assert torch.equal(torch.zeros(1), torch.zeros(1)) and not torch.equal(torch.zeros(1), torch.ones(1))
+    assert builtins.sum([1, 2]) == 3 and float(torch.tensor([1.0, 3.0]).std()) > 1
+    assert guard.restore() == []
+
+
+def test_a_patch_made_inside_student_code_is_undone_when_the_call_returns():
+    def sneaky(net):
+        builtins.sum = lambda *a, **k: 49
+        return 49
+
+    try:
+        assert call(sneaky, nn.Linear(2, 3)) == 49
+        assert builtins.sum([1, 2]) == 3
+    finally:
+        guard.restore()
+
+
+def test_a_check_restores_before_it_runs_even_when_the_guard_module_is_patched(monkeypatch):
+    monkeypatch.setattr(guard, "restore", lambda: [])  # the decorator holds its own reference
+    original = builtins.sum
+    builtins.sum = lambda *a, **k: 9  # would make any count look right
+    try:
+        check_count_parameters(lambda net: sum(p.numel() for p in net.parameters()))
+        assert builtins.sum is original
+    finally:
+        builtins.sum = original
+
+
+def test_the_grader_accepts_only_the_cells_own_signed_receipt(monkeypatch):
+    monkeypatch.setenv(ENV_KEY, "k3y")
+
+    def cell(*outputs: dict) -> nbformat.NotebookNode:
+        node = nbformat.v4.new_code_cell("check_param_shapes(param_shapes)")
+        node.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_param_shapes", "points": 1}
+        node.outputs = [nbformat.from_dict(o) for o in outputs]
+        return node
+
+    def receipt(check: str, signature: str) -> dict:
+        return {"output_type": "display_data", "data": {"text/plain": "✔"},
+                "metadata": {RECEIPT: {"check": check, "mac": signature, "restored": []}}}
+
+    verdicts = {}
+    for name, outputs in {
+        "valid": [receipt("check_param_shapes", mac("k3y", "check_param_shapes"))],
+        "none": [],
+        "unsigned": [receipt("check_param_shapes", "")],
+        "another check's": [receipt("check_count_parameters", mac("k3y", "check_count_parameters"))],
+        "another key's": [receipt("check_param_shapes", mac("guess", "check_param_shapes"))],
+    }.items():
+        done, _ = RequireReceipts().preprocess_cell(cell(*outputs), {}, 0)
+        verdicts[name] = [o.get("ename") for o in done.outputs if o.output_type == "error"]
+    assert verdicts == {"valid": [], "none": [NOT_RUN], "unsigned": [NOT_RUN], "another check's": [NOT_RUN],
+                        "another key's": [NOT_RUN]}
+    assert expected_check("test_tied_pairs_hidden") == "check_tied_pairs_hidden"
+
+
+def test_the_course_config_adds_the_receipt_check_right_after_execution(tmp_path, monkeypatch):
+    course.prepare(tmp_path)
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # the config file sets variables and sys.path
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    ours = [import_item(name) for name in config.Autograde.autograde_preprocessors]
+    stock = list(Autograde().autograde_preprocessors)
+    assert ours == [stock[0], RequireReceipts, *stock[1:]]
+
+
+def test_a_kernel_hides_the_receipt_key_from_its_own_environment_even_unconfined():
+    probe = ("import os\nfrom grading import kernel\nkernel.arm_checks()\n"
+             "print('k3y-5ecret' in repr(dict(os.environ)), 'k3y-5ecret' in open('/proc/self/environ').read())")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=dict(os.environ, **{ENV_KEY: "k3y-5ecret"}), cwd=course.ROOT)
+    assert done.stdout.split() == ["False", "False"], done.stderr[-2000:]
