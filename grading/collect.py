@@ -98,10 +98,13 @@ def take_in(row: Intake, notebook: Path | None, course_dir: Path) -> Intake:
 
 
 def from_student_folders(root: Path, course_dir: Path, assignments: list[str]) -> list[Intake]:
-    """One Intake per student folder and assignment of a <student>/<assignment>/ layout."""
+    """One Intake per student folder and assignment of a <student>/<assignment>/ layout, for every
+    assignment that someone in it submitted (an upload of one assignment says nothing of the others)."""
+    students = folders(root)
+    present = [a for a in assignments if any((student / a).is_dir() for student in students)]
     rows = []
-    for student in folders(root):
-        for assignment in assignments:
+    for student in students:
+        for assignment in present:
             folder = student / assignment
             notebook, flags = pick_notebook(folder) if folder.is_dir() else (None, [])
             rows.append(take_in(Intake(student.name, assignment, flags=flags), notebook, course_dir))

@@ -11,6 +11,7 @@ to that version and only in our worker processes; stock ``nbgrader`` is unchange
 from __future__ import annotations
 
 import importlib
+import json
 import time
 import warnings
 from queue import Empty
@@ -54,19 +55,24 @@ class SharedEngineGradebook(api.Gradebook):
 
 
 class CheckedSchemas:
-    """Stands in for the ``jsonschema`` module in nbgrader's metadata validator: checks each schema once."""
+    """Stands in for the ``jsonschema`` module in nbgrader's metadata validator: checks each schema once.
+
+    nbgrader loads its schema anew for every validator it creates, so validators are kept by the
+    schema's content, not by the dict's identity.
+    """
 
     def __init__(self) -> None:
-        self._validators: dict[int, Any] = {}
+        self._validators: dict[str, Any] = {}
 
     def validate(self, instance: Any, schema: dict) -> None:
         """jsonschema.validate, minus re-checking the (constant) schema against its metaschema every call."""
-        validator = self._validators.get(id(schema))
+        content = json.dumps(schema, sort_keys=True)
+        validator = self._validators.get(content)
         if validator is None:
             cls = jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
-            validator = self._validators[id(schema)] = (cls(schema), schema)
-        error = jsonschema.exceptions.best_match(validator[0].iter_errors(instance))
+            validator = self._validators[content] = cls(schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
             raise error
 

@@ -81,7 +81,11 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
             row.flags.extend(scan_notebook(submitted))
             row.flags.extend(receipts.flags(course_dir / "autograded" / student / assignment /
                                             f"{course.NOTEBOOK}.ipynb"))
-    write(earlier(course_dir / "reports", set(rows)) + list(rows.values()), course_dir / "reports")
+    previous = earlier(course_dir / "reports", set(rows))
+    current = all_cell_scores(db_url, [(r.student, r.assignment) for r in previous])  # manual grades since
+    for row in previous:
+        fill_scores(row, current[(row.student, row.assignment)], maxima.get(row.assignment, row.max_score))
+    write(previous + list(rows.values()), course_dir / "reports")
     return list(rows.values())
 
 

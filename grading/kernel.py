@@ -6,7 +6,6 @@ kernel are limited and confined the same way.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import sys
@@ -52,33 +51,28 @@ def exit_with(lifeline: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def scrub_environ(name: str) -> None:
-    """Overwrite a variable's value in the process's original environment block (/proc/self/environ)."""
-    environ = ctypes.POINTER(ctypes.c_void_p).in_dll(ctypes.CDLL(None), "environ")
-    prefix = name.encode() + b"="
-    index = 0
-    while environ[index]:
-        entry = ctypes.string_at(environ[index])
-        if entry.startswith(prefix):
-            ctypes.memset(environ[index] + len(prefix), ord("0"), len(entry) - len(prefix))
-        index += 1
-
-
 def arm_checks() -> None:
-    """Before any student code: seal the preloaded checks' snapshot and hand them the receipt key.
+    """First thing in a kernel: hand the course's checks the receipt key, and leave no copy of it.
 
-    The key is then removed from the environment (and its value overwritten where the kernel's
-    original environment lies), so student code cannot read it there.
+    The key is taken out of the environment and its value overwritten where the process's
+    original environment lies (/proc/self/environ), before any frame that student code could
+    walk holds it. The checks' snapshot is sealed later (:func:`seal_checks`).
     """
     key = os.environ.get(ENV_RECEIPT_KEY, "")
-    scrub_environ(ENV_RECEIPT_KEY)  # while the environment still points at the value
+    sandbox.scrub_environ(ENV_RECEIPT_KEY)  # while the environment still points at the value
     os.environ.pop(ENV_RECEIPT_KEY, None)
     try:
-        from course_checks import guard  # preloaded in grading kernels; imported here otherwise
+        from course_checks import guard  # preloaded in warm kernels; imported here in fresh ones
     except ImportError:  # not a course kernel: nothing to arm
         return
-    guard.seal(HIDDEN_PACKAGE)
     guard.arm(key)
+
+
+def seal_checks() -> None:
+    """Before any student code: record the preloaded checks (the instructor's included) as they are."""
+    guard = sys.modules.get("course_checks.guard")
+    if guard is not None:
+        guard.seal(HIDDEN_PACKAGE)
 
 
 def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
@@ -86,6 +80,7 @@ def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
 
     ``lifeline`` and ``parent`` are given by the fork server: a pipe from the launcher, and its own pid.
     """
+    arm_checks()
     env, workdir = dict(os.environ), os.getcwd()
     confined = ""
     if env.get(sandbox.ENV_HIDE):
@@ -94,7 +89,7 @@ def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
             print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
         else:  # the home folder is read-only now: IPython's profile goes to the private /tmp
             os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
-    arm_checks()
+    seal_checks()
     if lifeline is not None:
         exit_with(lifeline)  # a thread, so only once the namespaces are entered
     limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())

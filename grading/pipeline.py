@@ -11,8 +11,10 @@ SQLite's own locking with a generous busy timeout.
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -30,6 +32,7 @@ from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
 KERNELS = ("warm", "fresh")
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -49,8 +52,12 @@ def busy_timeout(db_url: str) -> str:
     return db_url
 
 
-def start_worker(course_dir: str, env: dict[str, str]) -> None:
-    """Worker initialiser: nbgrader reads nbgrader_config.py from the working directory."""
+def start_worker(course_dir: str, env: dict[str, str], parent: int) -> None:
+    """Worker initialiser: dies with the command (a forked worker holds the fork server's stdin, whose
+    closing stops the server); nbgrader reads nbgrader_config.py from the working directory."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(1)  # the command died before this line
     os.environ.update(env)
     os.chdir(course_dir)
     fastpath.install()
@@ -129,10 +136,10 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         provider = stack.enter_context(kernels(settings.kernel, env))
         print(f"[grading] {settings.kernel} kernels, sandbox: {sandbox.probe()}", file=sys.stderr)
         env, kernel_name = provider.env(), provider.name
-        # Forked now (this process has no thread yet), the workers start with nbgrader imported.
+        # Forked at the first submit (this process has no thread), the workers start with nbgrader imported.
         pool = stack.enter_context(ProcessPoolExecutor(
             max_workers=settings.jobs, mp_context=get_context("fork"), initializer=start_worker,
-            initargs=(str(course_dir), env)))
+            initargs=(str(course_dir), env, os.getpid())))
         provider.wait_ready()
         futures = {pool.submit(grade_one, a, s, settings.timeout, kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}

@@ -34,23 +34,49 @@ def receipts(cell: NotebookNode) -> list[dict]:
             if out.get("output_type") == "display_data" and RECEIPT in out.get("metadata", {})]
 
 
-class RequireReceipts(NbGraderPreprocessor):
-    """Turn a passing autograder test cell without its check's valid receipt into a failing one."""
+def valid(receipt: dict, key: str) -> bool:
+    """Whether a receipt is signed with this run's key."""
+    serial, restored = receipt.get("serial"), receipt.get("restored")
+    return (bool(key) and type(serial) is int and isinstance(restored, list) and all(type(r) is str for r in restored)
+            and receipt.get("mac") == mac(key, str(receipt.get("check")), serial, restored))
 
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+
+class RequireReceipts(NbGraderPreprocessor):
+    """Turn a passing autograder test cell without its check's valid receipt into a failing one.
+
+    Receipts count up in a kernel, so a valid one is accepted only when its serial number is
+    higher than that of every receipt above it: a receipt shown again in a later cell is not.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        key, last = os.environ.get(ENV_KEY, ""), 0
+        for cell in nb.cells:
+            fresh = []
+            for receipt in receipts(cell):
+                if valid(receipt, key) and receipt["serial"] > last:
+                    fresh.append(receipt["check"])
+                    last = receipt["serial"]
+            if self.passes_without_receipt(cell, fresh):
+                self.fail(cell)
+        return nb, resources
+
+    @staticmethod
+    def passes_without_receipt(cell: NotebookNode, checks: list[str]) -> bool:
+        """An autograder test cell showing no error and no fresh receipt of its own check."""
         if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
-            return cell, resources
+            return False
         if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
-            return cell, resources
+            return False
+        return expected_check(cell.metadata["nbgrader"]["grade_id"]) not in checks
+
+    def fail(self, cell: NotebookNode) -> None:
+        """Add the error output that makes nbgrader score the cell 0."""
         check = expected_check(cell.metadata["nbgrader"]["grade_id"])
-        key = os.environ.get(ENV_KEY, "")
-        if not any(r.get("check") == check and key and r.get("mac") == mac(key, check) for r in receipts(cell)):
-            message = (f"{check} did not report a result: this test cell did not run its check to the end "
-                       "(the notebook replaced the check or changed how cells run)")
-            cell.outputs.append(from_dict({"output_type": "error", "ename": NOT_RUN, "evalue": message,
-                                           "traceback": [f"{NOT_RUN}: {message}"]}))
-            self.log.warning("%s: %s", cell.metadata["nbgrader"]["grade_id"], message)
-        return cell, resources
+        message = (f"{check} did not report a result: this test cell did not run its check to the end "
+                   "(the notebook replaced the check or changed how cells run)")
+        cell.outputs.append(from_dict({"output_type": "error", "ename": NOT_RUN, "evalue": message,
+                                       "traceback": [f"{NOT_RUN}: {message}"]}))
+        self.log.warning("%s: %s", cell.metadata["nbgrader"]["grade_id"], message)
 
 
 def flags(autograded: Path) -> list[str]:

@@ -30,14 +30,17 @@ DANGEROUS_MODULES = {
     "multiprocessing": "starts processes", "shutil": "manipulates files", "builtins": "touches builtins",
     "IPython": "uses the IPython shell", "course_checks": "imports the grader's checks", "grading": "imports the grader",
     "socket": "opens sockets", "resource": "changes resource limits", "sqlite3": "opens databases",
+    "pkgutil": "resolves objects by name", "traceback": "walks frames", "types": "builds functions or modules",
 }
 DANGEROUS_ATTRIBUTES = {
     ("os", "_exit"): "exits the kernel", ("sys", "exit"): "exits the kernel", ("os", "kill"): "sends signals",
     ("os", "system"): "runs shell commands", ("os", "remove"): "deletes files", ("os", "unlink"): "deletes files",
     ("os", "rename"): "moves files", ("os", "replace"): "moves files", ("os", "chdir"): "changes directory",
-    ("os", "fork"): "forks the kernel", ("os", "environ"): "reads the environment", ("sys", "modules"): "edits modules",
+    ("os", "fork"): "forks the kernel", ("os", "environ"): "reads the environment",
+    ("os", "getenv"): "reads the environment", ("os", "environb"): "reads the environment", ("sys", "modules"): "edits modules",
     ("sys", "_getframe"): "inspects frames", ("sys", "settrace"): "traces the grader",
     ("sys", "setprofile"): "traces the grader", ("sys", "stdout"): "redirects output", ("sys", "stderr"): "redirects output",
+    ("operator", "attrgetter"): "reads attributes by name", ("operator", "methodcaller"): "calls methods by name",
 }
 FAKE_DUNDERS = {"__eq__", "__ne__", "__bool__", "__hash__", "__instancecheck__", "__subclasscheck__", "__class__",
                 "__getattribute__", "__len__", "__iter__", "__contains__", "__float__", "__int__", "__index__"}
@@ -113,6 +116,12 @@ class Scanner(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self.check_target(target, node)
+        alias = self.origin(node.value)
+        if alias is not None:  # `sp = scipy.stats._stats_py`: sp.x = ... patches scipy too
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.defined.discard(target.id)
+                    self.modules[target.id] = alias
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
@@ -161,7 +170,7 @@ class Scanner(ast.NodeVisitor):
             if (root, rest) in DANGEROUS_ATTRIBUTES:
                 self.flag(f"{DANGEROUS_ATTRIBUTES[(root, rest)]}: {path}", node)
         if node.attr in SHELL_HOOKS or node.attr in {"__globals__", "__code__", "__closure__", "__dict__",
-                                                     "__subclasses__", "__bases__", "__mro__", "f_globals",
+                                                     "__subclasses__", "__bases__", "__mro__", "mro", "f_globals",
                                                      "f_locals", "f_back"}:
             self.flag(f"reaches into internals: .{node.attr}", node)
         self.generic_visit(node)
@@ -172,17 +181,28 @@ class Scanner(ast.NodeVisitor):
             if magic:
                 self.flag(magic, node)
             return
-        if isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") and node.args:
+        if isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr", "getattr") and node.args:
             path = self.origin(node.args[0])
-            name = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "..."
-            if path is not None:
+            named = (len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                     and isinstance(node.args[1].value, str))
+            name = node.args[1].value if named else "..."
+            if path is not None and node.func.id != "getattr":
                 self.flag(f"patches {path}.{name} with {node.func.id}", node)
+            elif (named and (name.startswith("__") or name in SHELL_HOOKS)) or (
+                    len(node.args) > 1 and not named and self.hides_underscore(node.args[1])):
+                self.flag(f"reaches a special attribute by name: {node.func.id}(..., {name!r})", node)
         if isinstance(node.func, ast.Name) and node.func.id == "open":
             self.flag("opens files", node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in {"write_text", "write_bytes", "unlink",
                                                                        "rmdir", "rename", "touch"}:
             self.flag(f"touches files: .{node.func.attr}()", node)
         self.generic_visit(node)
+
+    @staticmethod
+    def hides_underscore(name: ast.expr) -> bool:
+        """A computed attribute name built from pieces with leading or trailing underscores ('__co' + 'de__')."""
+        return any(isinstance(part, ast.Constant) and isinstance(part.value, str)
+                   and "_" in part.value[:1] + part.value[-1:] for part in ast.walk(name))
 
     @staticmethod
     def magic(node: ast.Call) -> str | None:

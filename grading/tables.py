@@ -10,6 +10,7 @@ from .gradebook import CellScore
 
 GRADES = ["student", "assignment", "score", "max_score", "status", "flags"]
 QUESTIONS = ["student", "assignment", "grade_id", "score", "max_score"]
+MANUAL = "needs manual grading: "
 
 
 @dataclass
@@ -32,9 +33,10 @@ def fill_scores(row: Row, scores: dict[str, CellScore], max_score: float) -> Non
         return
     row.cells = {gid: (s.score, s.max_score) for gid, s in scores.items()}
     row.score = sum(s for s, _ in row.cells.values())
+    row.flags = [f for f in row.flags if not f.startswith(MANUAL)]
     manual = sorted(gid for gid, s in scores.items() if s.needs_manual_grade)
     if manual:
-        row.flags.append(f"needs manual grading: {', '.join(manual)}")
+        row.flags.append(f"{MANUAL}{', '.join(manual)}")
 
 
 def write(rows: list[Row], reports: Path) -> tuple[Path, Path]:
@@ -56,15 +58,16 @@ def write(rows: list[Row], reports: Path) -> tuple[Path, Path]:
 
 
 def earlier(reports: Path, graded_now: set[tuple[str, str]]) -> list[Row]:
-    """The rows an earlier run wrote for submissions this run did not grade (e.g. one LMS download per assignment)."""
+    """The rows an earlier run wrote for submissions this run did not grade (e.g. one LMS download per
+    assignment): status and flags as written then; refresh their scores from the gradebook."""
     grades, questions = reports / "grades.csv", reports / "questions.csv"
     if not grades.exists() or not questions.exists():
         return []
     cells: dict[tuple[str, str], dict[str, tuple[float, float]]] = defaultdict(dict)
     for q in read(questions):
         cells[(q["student"], q["assignment"])][q["grade_id"]] = (float(q["score"]), float(q["max_score"]))
-    return [Row(r["student"], r["assignment"], r["status"], [r["flags"]] if r["flags"] else [], float(r["score"]),
-                float(r["max_score"]), cells[(r["student"], r["assignment"])])
+    return [Row(r["student"], r["assignment"], r["status"], r["flags"].split("; ") if r["flags"] else [],
+                float(r["score"]), float(r["max_score"]), cells[(r["student"], r["assignment"])])
             for r in read(grades) if (r["student"], r["assignment"]) not in graded_now]
 
 

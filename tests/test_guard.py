@@ -55,31 +55,35 @@ def test_a_check_restores_before_it_runs_even_when_the_guard_module_is_patched(m
         builtins.sum = original
 
 
-def test_the_grader_accepts_only_the_cells_own_signed_receipt(monkeypatch):
+def test_the_grader_accepts_only_a_fresh_signed_receipt_of_the_cells_own_check(monkeypatch):
     monkeypatch.setenv(ENV_KEY, "k3y")
 
-    def cell(*outputs: dict) -> nbformat.NotebookNode:
-        node = nbformat.v4.new_code_cell("check_param_shapes(param_shapes)")
-        node.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_param_shapes", "points": 1}
+    def cell(grade_id: str, *outputs: dict) -> nbformat.NotebookNode:
+        node = nbformat.v4.new_code_cell(f"check_{grade_id.removeprefix('test_')}(f)")
+        node.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id, "points": 1}
         node.outputs = [nbformat.from_dict(o) for o in outputs]
         return node
 
-    def receipt(check: str, signature: str) -> dict:
-        return {"output_type": "display_data", "data": {"text/plain": "✔"},
-                "metadata": {RECEIPT: {"check": check, "mac": signature, "restored": []}}}
+    def receipt(check: str, serial: int, key: str = "k3y", restored: list | None = None, signed: list | None = None):
+        return {"output_type": "display_data", "data": {"text/plain": "✔"}, "metadata": {RECEIPT: {
+            "check": check, "serial": serial, "restored": restored or [],
+            "mac": mac(key, check, serial, (restored or []) if signed is None else signed)}}}
 
-    verdicts = {}
-    for name, outputs in {
-        "valid": [receipt("check_param_shapes", mac("k3y", "check_param_shapes"))],
-        "none": [],
-        "unsigned": [receipt("check_param_shapes", "")],
-        "another check's": [receipt("check_count_parameters", mac("k3y", "check_count_parameters"))],
-        "another key's": [receipt("check_param_shapes", mac("guess", "check_param_shapes"))],
-    }.items():
-        done, _ = RequireReceipts().preprocess_cell(cell(*outputs), {}, 0)
-        verdicts[name] = [o.get("ename") for o in done.outputs if o.output_type == "error"]
-    assert verdicts == {"valid": [], "none": [NOT_RUN], "unsigned": [NOT_RUN], "another check's": [NOT_RUN],
-                        "another key's": [NOT_RUN]}
+    def verdicts(*cells: nbformat.NotebookNode) -> list[list[str]]:
+        nb, _ = RequireReceipts().preprocess(nbformat.v4.new_notebook(cells=list(cells)), {})
+        return [[o.get("ename") for o in c.outputs if o.output_type == "error"] for c in nb.cells]
+
+    shapes, count = "check_param_shapes", "check_count_parameters"
+    assert verdicts(cell("test_param_shapes", receipt(shapes, 1)),
+                    cell("test_count_parameters", receipt(count, 2))) == [[], []]
+    assert verdicts(cell("test_param_shapes")) == [[NOT_RUN]]  # no receipt
+    assert verdicts(cell("test_param_shapes", receipt(count, 1))) == [[NOT_RUN]]  # another check's
+    assert verdicts(cell("test_param_shapes", receipt(shapes, 1, key="guess"))) == [[NOT_RUN]]
+    assert verdicts(cell("test_param_shapes", receipt(shapes, 1, restored=[], signed=["torch.equal"]))) == [[NOT_RUN]]
+    assert verdicts(cell("test_param_shapes", receipt(shapes, 2)),  # shown again in a later cell
+                    cell("test_param_shapes_hidden", receipt(shapes + "_hidden", 1))) == [[], [NOT_RUN]]
+    assert verdicts(nbformat.v4.new_code_cell("x = 1"), cell("test_param_shapes", {
+        "output_type": "error", "ename": "CheckFailed", "evalue": "", "traceback": []})) == [[], ["CheckFailed"]]
     assert expected_check("test_tied_pairs_hidden") == "check_tied_pairs_hidden"
 
 

@@ -83,7 +83,8 @@ try:
         cells = json.load(f)['cells']
     exec(next(''.join(c['source']) for c in cells if 'def param_shapes' in ''.join(c['source'])))
 except (OSError, StopIteration):
-''' + "\n".join("    " + line for line in WRONG_SHAPES.splitlines())}, ["test_param_shapes", "test_param_shapes_hidden"]),
+''' + "\n".join("    " + line for line in WRONG_SHAPES.splitlines())},
+                       ["test_param_shapes", "test_param_shapes_hidden"]),
 }
 NEEDS_SANDBOX = {"read_solutions"}  # only the kernel sandbox hides the solutions
 CONFINED = not sandbox.probe().startswith("unconfined")

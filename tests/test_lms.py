@@ -162,9 +162,15 @@ def test_the_option_overrides_inference_and_limits_the_student_folder_layout(tmp
     flat = make(tmp_path / "flat", {"amy_101_9001_exercises.ipynb": notebook})
     assert [r.assignment for r in collect(flat, course_dir, course.assignments(), SECOND)] == [SECOND]
     nested = make(tmp_path / "nested", {f"amy/{FIRST}/exercises.ipynb": notebook})
-    assert [(r.assignment, r.status) for r in collect(nested, course_dir, course.assignments())] == [
-        (a, "ok" if a == FIRST else "missing_notebook") for a in course.assignments()]
+    assert [(r.assignment, r.status) for r in collect(nested, course_dir, course.assignments())] == [(FIRST, "ok")]
     assert [r.assignment for r in collect(nested, course_dir, course.assignments(), FIRST)] == [FIRST]
+
+
+def test_a_folder_of_one_assignment_says_nothing_of_the_others(tmp_path, course_dir, notebook):
+    upload = make(tmp_path / "up", {f"ann/{SECOND}/exercises.ipynb": notebook, "bob/notes.txt": "no notebook"})
+    rows = collect(upload, course_dir, course.assignments())
+    assert sorted((r.student, r.assignment, r.status) for r in rows) == [
+        ("ann", SECOND, "ok"), ("bob", SECOND, "missing_notebook")]
 
 
 def test_zip_slip_is_refused(tmp_path, course_dir, notebook):

@@ -28,6 +28,12 @@ HOSTILE = {
     "exec_string": "exec('import torch; torch.equal = None')",
     "frame_walk": "import sys\nf = sys._getframe()\nf.f_back.f_globals['x'] = 1",
     "sqlite": "import sqlite3\nsqlite3.connect('../../gradebook.db')",
+    "code_swap": "import pkgutil\nf = pkgutil.resolve_name('course_checks.messages:fail')\n"
+                 "setattr(f, '__co' + 'de__', getattr(lambda: None, '__co' + 'de__'))",
+    "patch_through_alias": "import scipy.stats as st\nsp = st._stats_py\nsp.ks_1samp = lambda *a, **k: None",
+    "patch_a_base_class": "import scipy.stats as st\nbase = type(st.chi2).mro()[1]\nbase.ppf = lambda *a: 0",
+    "walk_frames": "import traceback\nframes = list(traceback.walk_stack(None))",
+    "read_key": "import os\nkey = os.getenv('GRADING_RECEIPT_KEY')",
 }
 
 HONEST = {
@@ -40,6 +46,8 @@ HONEST = {
     "matplotlib_magic": "%matplotlib inline\nimport matplotlib.pyplot as plt",
     "no_grad_edit": "import torch\nwith torch.no_grad():\n    w = torch.zeros(3)\n    w[0] = 1",
     "syntax_error": "def f(:\n    pass",
+    "getattr_by_constant_name": "layer = nn.Linear(2, 2)\nw = getattr(layer, 'weight')\nnet = nn.Sequential()\n"
+                                "net.add_module('fc', layer)",
 }
 
 

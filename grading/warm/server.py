@@ -54,11 +54,12 @@ def become_kernel(request: dict, fds: list[int], path: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.set_wakeup_fd(-1)
 
-    env = request["env"]
+    env = request.pop("env")
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(env)
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env.clear()  # no copy of the environment (the receipt key) stays in this frame
     sys.path[:] = [request["cwd"], *extra, *path]
     kernel.run(request["argv"], lifeline=lifeline, parent=os.getppid())
 

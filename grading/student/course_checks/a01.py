@@ -20,11 +20,11 @@ def mlp() -> nn.Sequential:
 
 def verify_param_shapes(param_shapes: Callable, net: nn.Module, label: str) -> None:
     """param_shapes(net) must map every name of named_parameters() to its shape, nothing else."""
+    expected = {name: tuple(p.shape) for name, p in net.named_parameters()}  # before the student can change net
     found = call(param_shapes, net)
     what = f"param_shapes({label})"
     if not isinstance(found, dict):
         fail(what, "a dict {name: shape}", type_name(found), "build a dict, e.g. with a dict comprehension")
-    expected = {name: tuple(p.shape) for name, p in net.named_parameters()}
     items = list(dict.items(found))
     keys = [k for k, _ in items]
     for key in keys:
@@ -60,14 +60,15 @@ def unique_parameters(net: nn.Module) -> list[nn.Parameter]:
 
 def verify_count_parameters(count_parameters: Callable, net: nn.Module, label: str) -> None:
     """count_parameters(net) must be an int: the scalars of every distinct parameter, frozen ones included."""
+    expected = sum(p.numel() for p in unique_parameters(net))  # all before the student can change net
+    trainable = sum(p.numel() for p in unique_parameters(net) if p.requires_grad)
+    with_repeats = sum(p.numel() for _, p in net.named_parameters(remove_duplicate=False))
+    with_buffers = expected + sum(b.numel() for b in net.buffers())
+    tensors = len(unique_parameters(net))
     found = call(count_parameters, net)
     what = f"count_parameters({label})"
     expect_type(found, int, what, "return a Python int, e.g. sum(p.numel() for p in net.parameters())")
-    expected = sum(p.numel() for p in unique_parameters(net))
     if found != expected:
-        trainable = sum(p.numel() for p in unique_parameters(net) if p.requires_grad)
-        with_repeats = sum(p.numel() for _, p in net.named_parameters(remove_duplicate=False))
-        with_buffers = expected + sum(b.numel() for b in net.buffers())
         hint = "add p.numel() for every parameter in net.parameters()"
         if found == trainable:
             hint = "frozen parameters (requires_grad=False) are still parameters: count them too"
@@ -75,7 +76,7 @@ def verify_count_parameters(count_parameters: Callable, net: nn.Module, label: s
             hint = "a parameter shared by several layers counts once: net.parameters() lists it once"
         elif found == with_buffers:
             hint = "buffers (e.g. BatchNorm running statistics) are not parameters"
-        elif found == len(unique_parameters(net)):
+        elif found == tensors:
             hint = "count scalar values (p.numel()), not parameter tensors"
         fail(what, expected, found, hint)
 

@@ -153,13 +153,14 @@ def check_get_param(get_param: Callable) -> None:
 
 def verify_count_modules(count_modules: Callable, net: nn.Module, kind: type, label: str) -> None:
     """count_modules(net, kind) counts distinct modules (net included) that are instances of kind."""
+    expected = sum(1 for m in net.modules() if isinstance(m, kind))  # all before the student can change net
+    exact = sum(1 for m in net.modules() if type(m) is kind)
+    repeated = sum(1 for _, m in net.named_modules(remove_duplicate=False) if isinstance(m, kind))
+    top_level = sum(1 for m in net.children() if isinstance(m, kind))
     found = call(count_modules, net, kind)
     what = f"count_modules({label}, {kind.__name__})"
     expect_type(found, int, what, "return a Python int")
-    expected = sum(1 for m in net.modules() if isinstance(m, kind))
     if found != expected:
-        exact = sum(1 for m in net.modules() if type(m) is kind)
-        repeated = sum(1 for _, m in net.named_modules(remove_duplicate=False) if isinstance(m, kind))
         hint = "walk every nested module with net.modules() and test isinstance(m, kind)"
         if found == exact:
             hint = "subclasses count too: use isinstance(m, kind), not type(m) == kind"
@@ -167,7 +168,7 @@ def verify_count_modules(count_modules: Callable, net: nn.Module, kind: type, la
             hint = "net itself counts when it is an instance of kind (net.modules() yields it first)"
         elif found == repeated:
             hint = "a module registered twice is one module: count it once"
-        elif found == sum(1 for m in net.children() if isinstance(m, kind)):
+        elif found == top_level:
             hint = "children() sees only the top level: nested modules count too"
         fail(what, expected, found, hint)
 

@@ -87,6 +87,9 @@ def check_same_parameter(same_parameter: Callable) -> None:
 
 def verify_tied_pairs(tied_pairs: Callable, net: nn.Module, label: str) -> None:
     """tied_pairs(net) is the set of (earlier name, later name) pairs of every repeated parameter object."""
+    named = list(net.named_parameters(remove_duplicate=False))  # before the student can change net
+    expected = {(named[i][0], named[j][0]) for i in range(len(named)) for j in range(i + 1, len(named))
+                if named[i][1] is named[j][1]}
     found = call(tied_pairs, net)
     what = f"tied_pairs({label})"
     expect_type(found, (set, frozenset), what, "return a set of (name_a, name_b) tuples")
@@ -96,9 +99,6 @@ def verify_tied_pairs(tied_pairs: Callable, net: nn.Module, label: str) -> None:
             fail(f"{what} element", "a tuple (name_a, name_b) of two str", f"{type_name(item)} {short(item)}",
                  "add tuples of two names, e.g. ('2.weight', '4.weight')")
         pairs.add(item)
-    named = list(net.named_parameters(remove_duplicate=False))
-    expected = {(named[i][0], named[j][0]) for i in range(len(named)) for j in range(i + 1, len(named))
-                if named[i][1] is named[j][1]}
     if pairs != expected:
         missing, extra = sorted(expected - pairs), sorted(pairs - expected)
         hint = "group the names of net.named_parameters(remove_duplicate=False) by parameter object (`is` or id)"

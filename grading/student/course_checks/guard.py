@@ -4,16 +4,17 @@ Student code runs in the same kernel before the tests, so it could replace what 
 call (``torch.equal``, ``math.isclose``, ``Tensor.std``, ``isinstance``, a check itself).
 This module records the attributes of the modules and classes the checks rely on, and of
 the course's check modules (:func:`seal`; a grading kernel seals them, the instructor's
-included, before any student code runs); every check puts them back before it starts and after each call into student code
-(:func:`restore`). A check that ends without a failure shows a receipt naming it; in a
-grading kernel the receipt carries an HMAC with a key the kernel received at start
-(:func:`arm`), and the grader accepts a passing test cell only with its check's valid
+included, before any student code runs); every check puts them back before it starts and
+after each call into student code (:func:`restore`). A check that ends without a failure
+shows a receipt naming it; in a grading kernel the receipt carries an HMAC (of the check, a
+serial number and what was put back) with a key the kernel received at start
+(:func:`arm`), and the grader accepts a passing test cell only with its own check's valid
 receipt. A test cell that did not really run its check to the end (a shell hijacked to skip
 cells or swallow errors, a replaced check) therefore scores 0.
 
 Everything the guard needs is captured in closures when it is created, so replacing this
-module's attributes (or builtins) does not switch it off; reaching into the closures takes
-introspection, which the grader's tamper scan flags.
+module's attributes (or builtins) does not switch it off. Reaching into the closures or the
+process's memory can, in one Python process; the grader's tamper scan flags the ways to do it.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import io
 import math
 import os
 import sys
-from types import SimpleNamespace
+from types import FunctionType, SimpleNamespace
 from typing import Any, Callable, TypeVar
 
 import numpy
@@ -47,37 +48,81 @@ LIBRARY = (builtins, math, contextlib, copy, functools, io, numpy, stats, torch,
 # first optimizer wraps SGD.step): let that happen before the snapshot, so it is not mistaken for tampering.
 import torch._dynamo  # noqa: E402,F401
 torch.optim.SGD([nn.Parameter(torch.empty(0))], lr=0.1)
-# What Python itself caches on a class when it is first needed (copy.copy stores __slotnames__).
-CACHES = frozenset({"__slotnames__"})
+# The packages whose code the checks run: the modules and base classes that define what LIBRARY holds
+# are recorded too, so patching a function where it is defined (scipy.stats._stats_py.ks_1samp) fails.
+DEFINING = ("torch.nn", "torch.optim", "torch.random", "torch.autograd", "scipy.stats", "numpy")
+# What Python itself adds to a class when it is first needed (copy.copy stores __slotnames__; reading
+# __annotations__ creates it): not the student's doing.
+CACHES = frozenset({"__slotnames__", "__annotations__", "__annotate__"})
 # Builtins IPython and ipykernel themselves set and reset around every cell: not the student's doing.
 IPYTHON_MANAGED = frozenset({"exit", "quit", "get_ipython", "display", "help", "input", "_", "__", "___"})
+
+
+def library_owners() -> list[Any]:
+    """LIBRARY, the base classes of its classes and the modules (of DEFINING) where its contents are defined."""
+    owners = {id(o): o for o in LIBRARY}
+    for owner in LIBRARY:
+        for base in (owner.__mro__[1:] if isinstance(owner, type) else ()):
+            if base.__module__.startswith(DEFINING + ("torch",)):
+                owners.setdefault(id(base), base)
+        for value in list(vars(owner).values()):
+            module = getattr(value, "__module__", None) if callable(value) else None
+            if isinstance(module, str) and module.startswith(DEFINING) and module in sys.modules:
+                owners.setdefault(id(sys.modules[module]), sys.modules[module])
+    return list(owners.values())
 
 
 def _make_guard() -> SimpleNamespace:
     """The guard's functions, closed over everything they use (builtins included)."""
     _vars, _getattr, _isinstance, _setattr, _len = vars, getattr, isinstance, setattr, len
-    _list, _dict, _sorted = list, dict, sorted
-    _set_type_attr, _del_type_attr, _modules, _mac, _builtins = type.__setattr__, type.__delattr__, sys.modules, mac, builtins
+    _list, _dict, _sorted, _tuple, _function = list, dict, sorted, tuple, FunctionType
+    _set_type_attr, _del_type_attr = type.__setattr__, type.__delattr__
+    _modules, _mac, _builtins = sys.modules, mac, builtins
+    _code = ("__code__", "__defaults__", "__kwdefaults__")
     missing = object()
     label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)
-    snapshot: list[tuple[str, Any, dict[str, Any]]] = [(label(o), o, _dict(_vars(o))) for o in LIBRARY]
+    snapshot: list[tuple[str, Any, dict[str, Any]]] = []
+    functions: dict[int, tuple[str, FunctionType, tuple[Any, ...]]] = {}
     sealed: dict[str, Any] = {}
     prefixes = ["course_checks"]
     restored: list[str] = []
     key = [b""]
+    serial = [0]
+
+    def record(where: str, owner: Any) -> None:
+        """Remember an owner's attributes, and the code and defaults of the Python functions among them."""
+        saved = _dict(_vars(owner))
+        snapshot.append((where, owner, saved))
+        for attr, value in saved.items():
+            if _isinstance(value, _function) and _id(value) not in functions:
+                functions[_id(value)] = (f"{where}.{attr}", value, _tuple(_getattr(value, c) for c in _code))
+
+    _id = id
+    for owner in library_owners():
+        record(label(owner), owner)
+
+    seen = [0]
 
     def seal(*packages: str) -> None:
         """Record the fully imported, not yet recorded modules of the course's checks (and of ``packages``)."""
+        if not packages and _len(_modules) == seen[0]:
+            return  # nothing imported since the last look
+        seen[0] = _len(_modules)
         prefixes.extend(p for p in packages if p not in prefixes)
         for name, module in _sorted(_modules.items()):
-            initializing = _getattr(_getattr(module, "__spec__", None), "_initializing", False)
-            if name.startswith(tuple(prefixes)) and name not in sealed and not initializing:
+            if not name.startswith(_tuple(prefixes)) or name in sealed:
+                continue
+            try:
+                initializing = _getattr(_getattr(module, "__spec__", None), "_initializing", False)
+            except Exception:  # a module object that misbehaves is not one of ours
+                continue
+            if not initializing:
                 sealed[name] = module
-                snapshot.append((name, module, _dict(_vars(module))))
+                record(name, module)
 
     def restore() -> list[str]:
         """Put back every recorded attribute that was replaced or deleted (and remove one added to a
-        recorded class); return their names."""
+        recorded class), and the code of every recorded function; return their names."""
         seal()  # an ordinary kernel imports the checks only in its test cells
         put_back = []
         for name, module in sealed.items():
@@ -97,6 +142,11 @@ def _make_guard() -> SimpleNamespace:
             if _isinstance(owner, type):  # a class attribute added later shadows an inherited one
                 for attr in [a for a in current if a not in saved and a not in CACHES]:
                     _del_type_attr(owner, attr)
+                    put_back.append(f"{where}.{attr}")
+        for where, function, saved in functions.values():
+            for attr, value in zip(_code, saved):
+                if _getattr(function, attr) is not value:
+                    _setattr(function, attr, value)
                     put_back.append(f"{where}.{attr}")
         restored.extend(put_back)
         return put_back
@@ -118,9 +168,10 @@ def _make_guard() -> SimpleNamespace:
         text = f"✔ {subject}: {'hidden' if check.endswith('_hidden') else 'visible'} tests passed"
         if put_back:
             text += f" (first undid changes to {', '.join(put_back[:3])}{' ...' if len(put_back) > 3 else ''})"
-        signature = _mac(key[0].decode(), check) if key[0] else ""
-        shell.display_pub.publish(data={"text/plain": text},
-                                  metadata={RECEIPT: {"check": check, "mac": signature, "restored": put_back}})
+        serial[0] += 1
+        signature = _mac(key[0].decode(), check, serial[0], put_back) if key[0] else ""
+        shell.display_pub.publish(data={"text/plain": text}, metadata={
+            RECEIPT: {"check": check, "serial": serial[0], "restored": put_back, "mac": signature}})
 
     def checked(check: F) -> F:
         """Mark a check entry point: pristine functions before and after it, a receipt when it passes."""

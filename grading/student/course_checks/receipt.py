@@ -11,6 +11,8 @@ ENV_KEY = "GRADING_RECEIPT_KEY"  # the signing key a grading kernel is started w
 RECEIPT = "course_check"         # output metadata key of a receipt
 
 
-def mac(key: str, check: str) -> str:
-    """The signature a receipt for ``check`` carries under ``key``."""
-    return hmac.new(key.encode(), check.encode(), hashlib.sha256).hexdigest()
+def mac(key: str, check: str, serial: int, restored: list[str]) -> str:
+    """The signature of a receipt under ``key``: which check passed, its serial number in the kernel
+    (receipts count up, so one cannot be shown again in a later cell), and what the checks put back."""
+    message = "\n".join([check, str(serial), *restored])
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
