@@ -86,21 +86,22 @@ class QuickKernelClient(AsyncKernelClient):
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        requests: set[str] = set()  # a slow kernel answers several at once: any of their idles will do
         while time.monotonic() < deadline:
-            self.kernel_info()
+            requests.add(self.kernel_info())
             try:
                 reply = await self._async_get_shell_msg(timeout=1)
             except Empty:
                 if not await self._async_is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info") from None
                 continue
-            if reply["msg_type"] == "kernel_info_reply" and await self._idle_on_iopub(reply["parent_header"]):
+            if reply["msg_type"] == "kernel_info_reply" and await self._idle_on_iopub(requests):
                 self._handle_kernel_info_reply(reply)
                 return
         raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
-    async def _idle_on_iopub(self, request: dict, timeout: float = 0.1) -> bool:
-        """Whether IOPub carries the kernel's idle status after ``request`` (False: not connected yet)."""
+    async def _idle_on_iopub(self, requests: set[str], timeout: float = 0.1) -> bool:
+        """Whether IOPub carries the kernel's idle status after one of ``requests`` (False: not connected yet)."""
         end = time.monotonic() + timeout
         while (left := end - time.monotonic()) > 0:
             try:
@@ -108,7 +109,7 @@ class QuickKernelClient(AsyncKernelClient):
             except Empty:
                 return False
             if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
-                    and msg["parent_header"].get("msg_id") == request.get("msg_id")):
+                    and msg["parent_header"].get("msg_id") in requests):
                 return True
         return False
 

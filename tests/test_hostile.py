@@ -1,4 +1,5 @@
-"""Hostile submissions, graded as a class is: `python -m grading autograde` in sandboxed grading kernels.
+"""Hostile submissions, graded as a class is: `python -m grading autograde` in sandboxed grading kernels
+(warm ones, and fresh ones, which must agree on every cell).
 
 Each hostile student answers one function wrongly and tries to make its tests pass anyway
 (monkeypatching what the checks call, replacing the checks, hijacking the IPython shell,
@@ -127,19 +128,21 @@ def graded(tmp_path_factory):
         target = submissions / student / assignment / f"{course.NOTEBOOK}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(fill(released, {**reference_answers(assignment), **answers}), target)
-    cli(course_dir, "autograde", str(submissions), "--jobs", "2")
+    graded = {}
+    for kind in ("fresh", "warm"):  # warm last: its rows are the ones judged below
+        cli(course_dir, "autograde", str(submissions), "--jobs", "2", "--kernel", kind)
+        graded[kind] = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
+                        for q in read(course_dir / "reports" / "questions.csv")}
     rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv")
             if r["status"] != "missing_notebook"}
-    cells = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
-             for q in read(course_dir / "reports" / "questions.csv")}
-    return rows, cells
+    return rows, graded["warm"], graded["fresh"]
 
 
 @pytest.mark.parametrize("student", sorted(HOSTILE))
 def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, student):
     if student in NEEDS_SANDBOX and not CONFINED:
         pytest.skip("kernels cannot be sandboxed on this machine")
-    rows, cells = graded
+    rows, cells, _ = graded
     _, _, targets = HOSTILE[student]
     won = [t for t in targets if cells[(student, t)][0] > 0]
     assert not won, f"{student} kept points on {won}"
@@ -148,7 +151,12 @@ def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, stu
 
 @pytest.mark.parametrize("student", sorted(HONEST))
 def test_honest_work_keeps_every_point_and_no_flag(graded, student):
-    rows, cells = graded
+    rows, cells, _ = graded
     lost = [g for (s, g), (score, top) in cells.items() if s == student and g.startswith("test_") and score < top]
     assert not lost and rows[student]["status"] == "ok"
     assert not rows[student]["flags"], rows[student]["flags"]
+
+
+def test_warm_and_fresh_grading_kernels_give_every_cell_the_same_score(graded):
+    _, warm, fresh = graded
+    assert warm == fresh

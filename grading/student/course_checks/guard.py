@@ -26,30 +26,24 @@ import io
 import math
 import os
 import sys
+from operator import attrgetter
 from types import FunctionType, SimpleNamespace
 from typing import Any, Callable, TypeVar
 
 import numpy
 import torch
-from scipy import stats
 from torch import nn
 
 from .receipt import ENV_KEY, RECEIPT, mac
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LIBRARY = (builtins, math, contextlib, copy, functools, io, numpy, stats, torch, nn, nn.init, nn.functional,
+LIBRARY = (builtins, math, contextlib, copy, functools, io, numpy, torch, nn, nn.init, nn.functional,
            nn.parameter, torch.optim, torch.random, torch.autograd,
            torch.Tensor, torch._C.TensorBase, torch.Size, nn.Parameter, nn.Module, nn.Linear, nn.Sequential,
-           nn.ReLU, nn.BatchNorm1d, nn.MSELoss, torch.optim.Optimizer, torch.optim.SGD,
-           stats.chi2, stats.binom, stats.uniform, stats.norm,
-           type(stats.chi2), type(stats.binom), type(stats.uniform), type(stats.norm))
-# torch replaces some of its own functions when first used (loading dynamo wraps torch.manual_seed, the
-# first optimizer wraps SGD.step): let that happen before the snapshot, so it is not mistaken for tampering.
-import torch._dynamo  # noqa: E402,F401
-torch.optim.SGD([nn.Parameter(torch.empty(0))], lr=0.1)
-# The packages whose code the checks run: the modules and base classes that define what LIBRARY holds
-# are recorded too, so patching a function where it is defined (scipy.stats._stats_py.ks_1samp) fails.
+           nn.ReLU, nn.BatchNorm1d, nn.MSELoss, torch.optim.Optimizer, torch.optim.SGD)
+# The packages whose code the checks run: the modules and base classes that define what the checks
+# use are recorded too, so patching a function where it is defined (scipy.stats._stats_py.ks_1samp) fails.
 DEFINING = ("torch.nn", "torch.optim", "torch.random", "torch.autograd", "scipy.stats", "numpy")
 # What Python itself adds to a class when it is first needed (copy.copy stores __slotnames__; reading
 # __annotations__ creates it): not the student's doing.
@@ -58,10 +52,27 @@ CACHES = frozenset({"__slotnames__", "__annotations__", "__annotate__"})
 IPYTHON_MANAGED = frozenset({"exit", "quit", "get_ipython", "display", "help", "input", "_", "__", "___"})
 
 
+# torch wraps some of its functions itself when first used (loading dynamo, which the first optimizer
+# does, wraps torch.manual_seed; the first SGD wraps SGD.step): a wrapper of the recorded function there
+# is torch's doing, and becomes the recorded one.
+LAZY_WRAPS = frozenset({("torch", "manual_seed"), ("SGD", "step")})
+
+
+def scipy_owners() -> tuple[Any, ...]:
+    """scipy.stats and the distributions the statistics checks use, once something imported them."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None:
+        return ()
+    shapes = (stats.chi2, stats.binom, stats.uniform, stats.norm)
+    return (stats, *shapes, *(type(s) for s in shapes))
+
+
 def library_owners() -> list[Any]:
-    """LIBRARY, the base classes of its classes and the modules (of DEFINING) where its contents are defined."""
-    owners = {id(o): o for o in LIBRARY}
-    for owner in LIBRARY:
+    """LIBRARY (and scipy's), the base classes of their classes and the modules (of DEFINING) that define
+    what they hold."""
+    top = (*LIBRARY, *scipy_owners())
+    owners = {id(o): o for o in top}
+    for owner in top:
         for base in (owner.__mro__[1:] if isinstance(owner, type) else ()):
             if base.__module__.startswith(DEFINING + ("torch",)):
                 owners.setdefault(id(base), base)
@@ -74,15 +85,22 @@ def library_owners() -> list[Any]:
 
 def _make_guard() -> SimpleNamespace:
     """The guard's functions, closed over everything they use (builtins included)."""
-    _vars, _getattr, _isinstance, _setattr, _len = vars, getattr, isinstance, setattr, len
-    _list, _dict, _sorted, _tuple, _function = list, dict, sorted, tuple, FunctionType
+    _vars, _getattr, _isinstance, _setattr, _len, _id, _map = vars, getattr, isinstance, setattr, len, id, map
+    _list, _dict, _sorted, _tuple, _function, _zip = list, dict, sorted, tuple, FunctionType, zip
     _set_type_attr, _del_type_attr = type.__setattr__, type.__delattr__
     _modules, _mac, _builtins = sys.modules, mac, builtins
     _code = ("__code__", "__defaults__", "__kwdefaults__")
+    _getters = _tuple(attrgetter(c) for c in _code)
     missing = object()
     label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)
-    snapshot: list[tuple[str, Any, dict[str, Any]]] = []
-    functions: dict[int, tuple[str, FunctionType, tuple[Any, ...]]] = {}
+    # (label, owner, attributes, their names and the ids of their values in order): the ids let a
+    # restore that finds nothing changed compare two lists at C speed instead of walking the dict.
+    snapshot: list[tuple[str, Any, dict[str, Any], list[str], list[int]]] = []
+    functions: list[tuple[str, FunctionType]] = []
+    function_objects: list[FunctionType] = []  # the same functions, for C-speed mapping
+    function_values: list[list[Any]] = [[], [], []]  # each function's __code__, __defaults__, __kwdefaults__
+    function_ids: list[list[int]] = [[], [], []]     # and their ids, in the same order
+    recorded: set[int] = set()
     sealed: dict[str, Any] = {}
     prefixes = ["course_checks"]
     restored: list[str] = []
@@ -92,22 +110,31 @@ def _make_guard() -> SimpleNamespace:
     def record(where: str, owner: Any) -> None:
         """Remember an owner's attributes, and the code and defaults of the Python functions among them."""
         saved = _dict(_vars(owner))
-        snapshot.append((where, owner, saved))
+        snapshot.append((where, owner, saved, _list(saved), _list(_map(_id, saved.values()))))
+        recorded.add(_id(owner))
         for attr, value in saved.items():
-            if _isinstance(value, _function) and _id(value) not in functions:
-                functions[_id(value)] = (f"{where}.{attr}", value, _tuple(_getattr(value, c) for c in _code))
+            if _isinstance(value, _function) and _id(value) not in recorded:
+                recorded.add(_id(value))
+                functions.append((f"{where}.{attr}", value))
+                function_objects.append(value)
+                for values, ids, get in _zip(function_values, function_ids, _getters):
+                    values.append(get(value))
+                    ids.append(_id(values[-1]))
 
-    _id = id
     for owner in library_owners():
         record(label(owner), owner)
 
     seen = [0]
 
     def seal(*packages: str) -> None:
-        """Record the fully imported, not yet recorded modules of the course's checks (and of ``packages``)."""
+        """Record the fully imported, not yet recorded modules of the course's checks (and of ``packages``)
+        and the library owners that appeared since (scipy.stats, imported by the statistics checks)."""
         if not packages and _len(_modules) == seen[0]:
             return  # nothing imported since the last look
         seen[0] = _len(_modules)
+        for owner in library_owners():
+            if _id(owner) not in recorded:
+                record(label(owner), owner)
         prefixes.extend(p for p in packages if p not in prefixes)
         for name, module in _sorted(_modules.items()):
             if not name.startswith(_tuple(prefixes)) or name in sealed:
@@ -129,23 +156,41 @@ def _make_guard() -> SimpleNamespace:
             if _modules.get(name) is not module:
                 _modules[name] = module
                 put_back.append(f"sys.modules[{name!r}]")
-        for where, owner, saved in snapshot:
+        for where, owner, saved, names, ids in snapshot:
             current = _vars(owner)
+            if _len(current) == _len(names) and _list(_map(_id, current.values())) == ids:
+                continue  # nothing replaced, added or deleted
+            is_class = _isinstance(owner, type)
             for attr, value in saved.items():
-                if current.get(attr, missing) is value or (owner is _builtins and attr in IPYTHON_MANAGED):
+                now = current.get(attr, missing)
+                if now is value or (owner is _builtins and attr in IPYTHON_MANAGED):
+                    continue
+                if (where, attr) in LAZY_WRAPS and _getattr(now, "__wrapped__", None) is value:
+                    saved[attr] = now  # torch's own wrapper (LAZY_WRAPS): the new original
+                    ids[names.index(attr)] = _id(now)
                     continue
                 try:
-                    (_set_type_attr if _isinstance(owner, type) else _setattr)(owner, attr, value)
+                    (_set_type_attr if is_class else _setattr)(owner, attr, value)
                 except (AttributeError, TypeError):
                     continue
                 put_back.append(f"{where}.{attr}")
-            if _isinstance(owner, type):  # a class attribute added later shadows an inherited one
-                for attr in [a for a in current if a not in saved and a not in CACHES]:
-                    _del_type_attr(owner, attr)
-                    put_back.append(f"{where}.{attr}")
-        for where, function, saved in functions.values():
-            for attr, value in zip(_code, saved):
-                if _getattr(function, attr) is not value:
+            added = [a for a in current if a not in saved]
+            if is_class:  # a class attribute added later shadows an inherited one
+                for attr in added:
+                    if attr not in CACHES:
+                        _del_type_attr(owner, attr)
+                        put_back.append(f"{where}.{attr}")
+            else:  # a module gains attributes as its submodules are imported: they join the record
+                for attr in added:
+                    saved[attr] = current[attr]
+            if added:
+                names[:] = _list(current)
+                ids[:] = _list(_map(_id, current.values()))
+        for attr, values, ids, get in _zip(_code, function_values, function_ids, _getters):
+            if _list(_map(_id, _map(get, function_objects))) == ids:
+                continue
+            for (where, function), value, saved_id in _zip(functions, values, ids):
+                if _id(get(function)) != saved_id:
                     _setattr(function, attr, value)
                     put_back.append(f"{where}.{attr}")
         restored.extend(put_back)
