@@ -13,7 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import course, receipts, sandbox
+from . import course, sandbox
 from .collect import cell_changes, collect
 from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
 from .lms import AssignmentUnknown
@@ -72,6 +72,7 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
             row.status = result.status
         if result.detail and result.status != "ok":
             row.flags.append(result.detail)
+        row.flags.extend(result.flags)
     maxima = max_scores(db_url)
     scores = all_cell_scores(db_url, list(rows))
     for (student, assignment), row in rows.items():
@@ -79,8 +80,6 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
         submitted = course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
         if row.status not in ("missing_notebook", "invalid_notebook"):
             row.flags.extend(scan_notebook(submitted))
-            row.flags.extend(receipts.flags(course_dir / "autograded" / student / assignment /
-                                            f"{course.NOTEBOOK}.ipynb"))
     previous = earlier(course_dir / "reports", set(rows))
     current = all_cell_scores(db_url, [(r.student, r.assignment) for r in previous])  # manual grades since
     for row in previous:

@@ -18,7 +18,7 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterator
@@ -27,7 +27,7 @@ import nbformat
 from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, fastpath, sandbox
+from . import course, fastpath, receipts, sandbox
 from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
@@ -43,6 +43,7 @@ class Graded:
     assignment: str
     status: str
     detail: str = ""
+    flags: list[str] = field(default_factory=list)  # what the notebook's receipts tell the instructor
 
 
 def busy_timeout(db_url: str) -> str:
@@ -89,27 +90,25 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
         failed = f"{type(exc).__name__}: {exc}"
     finally:
         app.log.removeHandler(tail)
-    return Graded(student, assignment, *status_of(Path.cwd(), assignment, student, failed, tail.lines))
+    path = Path.cwd() / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
+    flags = receipts.flags(nb.cells) if nb is not None else []
+    return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
 
 
-def status_of(course_dir: Path, assignment: str, student: str, failed: str | None,
-              log: list[str]) -> tuple[str, str]:
-    """A clear status from nbgrader's log and the autograded notebook's error outputs."""
+def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[str]) -> tuple[str, str]:
+    """A clear status from nbgrader's log and the autograded notebook's error outputs (None: no notebook)."""
     text = " ".join(log + [failed or ""])
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
         return "kernel_died", "the kernel exited or crashed while running the notebook"
-    path = course_dir / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
-    errors = []
-    if path.exists():
-        nb = nbformat.read(path, as_version=4)
-        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"] if nb else []
     names = {o.get("ename") for o in errors}
     if "CellTimeoutError" in text or "timed out" in text or "KeyboardInterrupt" in names:
         return "timeout", "a cell ran longer than the time limit"
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in
                                      o.get("evalue", "") for o in errors):
         return "memory_limit", "the notebook tried to use more memory than allowed"
-    if failed is not None or not path.exists():
+    if failed is not None or nb is None:
         return "error", (log[-1] if log else failed or "nbgrader failed")[:200]
     return "ok", ""
 
