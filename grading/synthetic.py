@@ -38,6 +38,10 @@ def save(nb: nbformat.NotebookNode, path: Path) -> None:
     nbformat.write(nb, path)
 
 
+# 200,000 lines (2.3 MB) in 200 writes: a flood by volume that costs well under a second, so
+# even a loaded machine grades it inside the demo's 10 s cell limit.
+FLOOD = "for i in range(0, 200000, 1000):\n    print('\\n'.join(f'spam {j}' for j in range(i, i + 1000)))"
+
 VANDAL = """import glob, os
 course = os.path.dirname(os.path.dirname(os.path.dirname(os.getcwd())))
 for path in [os.path.join(course, 'gradebook.db'), *glob.glob(os.path.join(course, '*', '*', '*', '*.ipynb'))]:
@@ -80,7 +84,7 @@ def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: 
         save(fill(released, with_prefix(ref, assignment, "import sys\nsys.exit()")), folder("ivo") / f"{NOTEBOOK}.ipynb")
         save(fill(released, with_prefix(ref, assignment, "hog = torch.ones(2**36, dtype=torch.uint8)")),
              folder("jo") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "for i in range(200000):\n    print('spam', i)")),
+        save(fill(released, with_prefix(ref, assignment, FLOOD)),
              folder("kai") / f"{NOTEBOOK}.ipynb")
         save(fill(released, with_prefix(ref, assignment, "torch.equal = lambda a, b: True")),
              folder("lea") / f"{NOTEBOOK}.ipynb")
