@@ -45,7 +45,7 @@ sys.path.insert(0, {repo!r})
 import secrets  # noqa: E402
 os.environ.setdefault("GRADING_RECEIPT_KEY", secrets.token_hex(16))
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "grading.outputs.BoundedExecute",  # nbgrader's Execute, keeping at most 1 MB of output per cell
     "grading.receipts.RequireReceipts",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

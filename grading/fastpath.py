@@ -4,9 +4,10 @@ Profiling one worker (README, "Speed") showed costs that do not depend on the no
 nine ``Gradebook`` objects per notebook, each creating an SQLAlchemy engine and re-checking
 every table; ``jsonschema.validate`` re-validating nbgrader's cell-metadata schema itself for
 every cell, twice per notebook; and jupyter_client's fixed waits: 0.2 s of IOPub silence
-before a new kernel counts as ready, 0.1 s between polls of a stopping kernel. The fixes
-touch names inside nbgrader 0.9.6 (pinned in ``requirements.txt``), so they are applied only
-to that version and only in our worker processes; stock ``nbgrader`` is unchanged.
+before a new kernel counts as ready, 0.1 s between attempts to connect to it and between polls
+of a stopping kernel. The fixes touch names inside nbgrader 0.9.6 (pinned in
+``requirements.txt``), so they are applied only to that version and only in our worker
+processes; stock ``nbgrader`` is unchanged.
 """
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ import jsonschema
 import nbgrader
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import AsyncKernelManager
 from nbgrader import api
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import scoped_session, sessionmaker
 from traitlets import Type, default
+
+from .outputs import BoundedExecute, BoundedKernelClient, BoundedKernelManager
 
 NBGRADER_VERSION = "0.9.6"
 GRADEBOOK_USERS = ("nbgrader.converters.autograde", "nbgrader.preprocessors.saveautogrades",
@@ -77,12 +79,18 @@ class CheckedSchemas:
             raise error
 
 
-class QuickKernelClient(AsyncKernelClient):
-    """jupyter_client's client, ready once the kernel has answered kernel_info on shell *and* IOPub.
+class QuickKernelClient(BoundedKernelClient):
+    """The grader's client, ready once the kernel has answered kernel_info on shell *and* IOPub, whose
+    sockets retry connecting to a starting kernel every 10 ms (not 100 ms).
 
     jupyter_client waits for 0.2 s without IOPub messages after the reply; seeing the idle status of
     the request on IOPub proves the same (IOPub is connected) without the wait.
     """
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.RECONNECT_IVL, 10)
+        return context
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -114,9 +122,9 @@ class QuickKernelClient(AsyncKernelClient):
         return False
 
 
-class QuickKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager with 10 ms instead of 100 ms waits: the client's sockets retry
-    connecting to a starting kernel, and a stopping kernel is polled, every 10 ms."""
+class QuickKernelManager(BoundedKernelManager):
+    """The grader's kernel manager with 10 ms instead of 100 ms waits: its control socket retries
+    connecting, and a stopping kernel is polled, every 10 ms."""
 
     client_factory = Type(QuickKernelClient, klass=AsyncKernelClient)
 
@@ -138,4 +146,4 @@ def install() -> None:
     for name in GRADEBOOK_USERS:
         importlib.import_module(name).Gradebook = SharedEngineGradebook
     importlib.import_module("nbgrader.nbgraderformat.common").jsonschema = CheckedSchemas()
-    importlib.import_module("nbgrader.preprocessors.execute").AsyncKernelManager = QuickKernelManager
+    BoundedExecute.manager_class = QuickKernelManager

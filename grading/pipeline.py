@@ -27,7 +27,7 @@ import nbformat
 from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, fastpath, receipts, sandbox
+from . import course, fastpath, outputs, receipts, sandbox
 from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
@@ -43,7 +43,7 @@ class Graded:
     assignment: str
     status: str
     detail: str = ""
-    flags: list[str] = field(default_factory=list)  # what the notebook's receipts tell the instructor
+    flags: list[str] = field(default_factory=list)  # what the graded notebook tells the instructor
 
 
 def busy_timeout(db_url: str) -> str:
@@ -92,7 +92,7 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
         app.log.removeHandler(tail)
     path = Path.cwd() / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
-    flags = receipts.flags(nb.cells) if nb is not None else []
+    flags = receipts.flags(nb.cells) + outputs.flags(nb.cells) if nb is not None else []
     return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
 
 
@@ -103,6 +103,9 @@ def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[st
         return "kernel_died", "the kernel exited or crashed while running the notebook"
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"] if nb else []
     names = {o.get("ename") for o in errors}
+    if "Timeout waiting for IOPub output" in text:
+        return "output_limit", (f"the kernel's output stopped arriving: a single output over "
+                                f"{outputs.MAX_MESSAGE_BYTES // 2**20} MiB is refused")
     if "CellTimeoutError" in text or "timed out" in text or "KeyboardInterrupt" in names:
         return "timeout", "a cell ran longer than the time limit"
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in

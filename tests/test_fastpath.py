@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from queue import Empty
 
 import jsonschema
 import pytest
+import zmq
 from nbgrader.nbgraderformat import MetadataValidator
 
-from grading.fastpath import CheckedSchemas, QuickKernelClient
+from grading.course import ROOT
+from grading.fastpath import CheckedSchemas, QuickKernelClient, QuickKernelManager
+from grading.outputs import MAX_MESSAGE_BYTES, BoundedKernelClient
 
 GOOD = {"grade": True, "grade_id": "test_x", "locked": True, "points": 1, "schema_version": 3, "solution": False,
         "task": False}
@@ -67,3 +72,26 @@ def test_a_slow_kernel_is_ready_when_iopub_shows_the_idle_of_any_request_it_answ
     client = Scripted()
     asyncio.run(client.wait_for_ready(timeout=5))
     assert client.ready_with == "r1" and client.sent == ["r1", "r2"]
+
+
+@pytest.mark.parametrize("client", [QuickKernelClient, BoundedKernelClient])
+def test_grading_clients_refuse_giant_messages(client):
+    """Both the workers' client and the one stock nbgrader gets from the course's config refuse, unread,
+    a message over 64 MiB; the workers' also reconnects every 10 ms to a starting kernel."""
+    kernel_client = client()  # kept: its context is destroyed with it
+    sock = kernel_client.context.socket(zmq.SUB)
+    try:
+        assert sock.getsockopt(zmq.MAXMSGSIZE) == MAX_MESSAGE_BYTES == 64 * 2**20
+        assert (sock.getsockopt(zmq.RECONNECT_IVL) == 10) == (client is QuickKernelClient)
+    finally:
+        sock.close()
+
+
+def test_installed_fast_path_gives_the_execute_step_its_quick_bounded_kernels():
+    assert issubclass(QuickKernelManager.client_factory.default_value, BoundedKernelClient)
+    code = ("from grading import fastpath, outputs\n"  # in its own process, as in a worker: install() is global
+            "assert outputs.BoundedExecute().kernel_manager_class is outputs.BoundedKernelManager\n"
+            "fastpath.install()\n"
+            "assert outputs.BoundedExecute().kernel_manager_class is fastpath.QuickKernelManager\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr

@@ -52,8 +52,9 @@ class TestDemo:
         lost = [(q["assignment"], q["grade_id"]) for q in questions
                 if q["student"] == student and q["grade_id"].startswith("test_") and q["score"] != q["max_score"]]
         assert not lost
-        assert all(not grades[(student, a)]["flags"] or "manual" in grades[(student, a)]["flags"]
-                   or "named" in grades[(student, a)]["flags"] for a in course.assignments())
+        expected = ("manual", "named", "output cut")  # answers to grade by hand, finn's rename, kai's flood
+        assert all(not grades[(student, a)]["flags"] or any(e in grades[(student, a)]["flags"] for e in expected)
+                   for a in course.assignments())
 
     def test_partly_wrong_work_loses_points_but_not_all(self, demo):
         _, _, grades = demo
@@ -67,6 +68,7 @@ class TestDemo:
         assert "patches torch.equal" in grades[("lea", "01_parameter_access")]["flags"]
         assert "deleted test cells" in grades[("max", "01_parameter_access")]["flags"]
         assert "empty file" in grades[("eve", "01_parameter_access")]["flags"]
+        assert "output cut" in grades[("kai", "01_parameter_access")]["flags"]
 
     @needs_sandbox
     def test_a_vandal_reaches_nothing_of_anyone_else(self, demo):

@@ -1,0 +1,151 @@
+"""Floods of output, graded as a class is (`python -m grading autograde`): each cell keeps at most
+1,000,000 characters, what decides a score (errors, stderr, the checks' receipts) is always kept,
+and a single output over 64 MiB is refused unread with its own status.
+"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from grading import course
+from grading.gradebook import cell_scores
+from grading.outputs import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
+from grading.student.course_checks.receipt import RECEIPT
+from grading.submissions import fill, reference_answers
+from grading.tables import read
+from harness import cli
+
+A01 = "01_parameter_access"
+KEPT = 1_000_000
+CHATTY_SHAPES = '''def param_shapes(net):
+    """Right, after printing 1.5 MB at every call (inside the test cells)."""
+    print("chat " * 300_000)
+    return {name: p.shape for name, p in net.named_parameters()}'''
+STUDENTS = {
+    "quiet": {},
+    "flood": {"param_shapes": "for i in range(3000):\n    print('spam ' * 200, flush=True)\n"
+                              + reference_answers(A01)["param_shapes"]},
+    "chatty": {"param_shapes": CHATTY_SHAPES},
+    "huge_error": {"bias_values": '''def bias_values(net, index):
+    raise ValueError("y" * 5_000_000)'''},
+    "giant_message": {"count_parameters": "print('x' * 100_000_000)\n" + reference_answers(A01)["count_parameters"]},
+}
+
+
+def outputs_size(cell: nbformat.NotebookNode) -> int:
+    return len(json.dumps(cell.get("outputs", [])))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class above, released, submitted and autograded through the command line."""
+    course_dir = tmp_path_factory.mktemp("flood_course")
+    cli(course_dir, "release")
+    submissions = tmp_path_factory.mktemp("flood_class")
+    released = course_dir / "release" / A01 / f"{course.NOTEBOOK}.ipynb"
+    for student, answers in STUDENTS.items():
+        target = submissions / student / A01 / f"{course.NOTEBOOK}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(fill(released, {**reference_answers(A01), **answers}), target)
+    cli(course_dir, "autograde", str(submissions), "--jobs", "2")
+    rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv")}
+    cells = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
+             for q in read(course_dir / "reports" / "questions.csv")}
+    return course_dir, rows, cells
+
+
+def autograded(course_dir, student: str) -> nbformat.NotebookNode:
+    return nbformat.read(course_dir / "autograded" / student / A01 / f"{course.NOTEBOOK}.ipynb", as_version=4)
+
+
+def lost(cells, student: str) -> list[str]:
+    return [g for (s, g), (score, top) in cells.items() if s == student and g.startswith("test_") and score < top]
+
+
+def test_quiet_work_is_untouched(graded):
+    course_dir, rows, cells = graded
+    assert rows["quiet"]["status"] == "ok" and not rows["quiet"]["flags"] and not lost(cells, "quiet")
+    assert not [o for c in autograded(course_dir, "quiet").cells for o in c.get("outputs", []) if CUT in o.get("metadata", {})]
+
+
+@pytest.mark.parametrize("student", ["flood", "chatty"])
+def test_a_flood_is_cut_flagged_and_keeps_every_point(graded, student):
+    course_dir, rows, cells = graded
+    assert rows[student]["status"] == "ok" and not lost(cells, student)
+    assert "output cut" in rows[student]["flags"]
+    nb = autograded(course_dir, student)
+    assert max(outputs_size(c) for c in nb.cells) < KEPT + 10_000
+    notes = [o for c in nb.cells for o in c.get("outputs", []) if CUT in o.get("metadata", {})]
+    assert notes and "output cut here" in notes[0].data["text/plain"]
+
+
+def message(kind: str, content: dict, metadata: dict | None = None) -> dict:
+    """An IOPub message as jupyter_client hands it to nbclient."""
+    if metadata is not None:
+        content = {**content, "metadata": metadata}
+    return {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "run"}, "content": content}
+
+
+def test_past_the_cut_what_decides_a_score_is_still_kept():
+    """The course's checks swallow student stderr, but nbgrader scores any test cell writing to stderr 0,
+    so a cut must never drop stderr, an error or a receipt: only the chatter before them."""
+    step = BoundedExecute(max_output_bytes=1000)
+    cell = nbformat.v4.new_code_cell("check_param_shapes(param_shapes)")
+    step.nb = nbformat.v4.new_notebook(cells=[cell])
+    step.reset_execution_trackers()
+    step.clear_before_next_output = False
+    step._room[0], step._kept[0] = 1000, 0
+    for msg in [message("stream", {"name": "stdout", "text": "chat " * 400}),
+                message("display_data", {"data": {"text/plain": "big"}}, {"x": "y" * 5000}),
+                message("stream", {"name": "stderr", "text": "oops " * 10_000}),
+                message("display_data", {"data": {"text/plain": "✔ passed"}}, {RECEIPT: {"serial": 1}}),
+                message("error", {"ename": "AssertionError", "evalue": "z" * 50_000, "traceback": []}),
+                message("stream", {"name": "stdout", "text": "more chat"})]:
+        step.process_message(msg, cell, 0)
+    kinds = [(o.output_type, o.get("name"), CUT in o.get("metadata", {})) for o in cell.outputs]
+    assert kinds == [("stream", "stdout", False), ("display_data", None, True), ("stream", "stderr", False),
+                     ("display_data", None, False), ("error", None, False)]
+    assert len(cell.outputs[0].text) == 1000
+    assert len(cell.outputs[2].text) == ERROR_CHARS and len(cell.outputs[4].evalue) <= ERROR_CHARS + 5
+    assert RECEIPT in cell.outputs[3].metadata
+
+
+def test_a_huge_error_is_trimmed_and_still_fails_its_tests(graded):
+    course_dir, rows, cells = graded
+    assert rows["huge_error"]["status"] == "ok"
+    assert set(lost(cells, "huge_error")) == {"test_bias_values", "test_bias_values_hidden"}
+    nb = autograded(course_dir, "huge_error")
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and all(len(o.evalue) <= ERROR_CHARS + 5 for o in errors)
+    assert max(outputs_size(c) for c in nb.cells) < 100_000
+
+
+def test_a_giant_output_is_refused_unread_and_only_that_notebook_suffers(graded):
+    _, rows, cells = graded
+    assert rows["giant_message"]["status"] == "output_limit"
+    assert "64 MiB" in rows["giant_message"]["flags"]
+    assert float(rows["giant_message"]["score"]) == 0
+    assert rows["quiet"]["score"] == rows["quiet"]["max_score"]
+
+
+def test_stock_nbgrader_keeps_the_same_bounds(graded):
+    """The course's nbgrader_config.py sets the bounded Execute step, so `nbgrader autograde` has it too."""
+    course_dir, _, cells = graded
+    course.nbgrader(course_dir, "autograde", A01, "--student", "chatty", "--force")
+    stock = cell_scores(course.default_db_url(course_dir), A01, "chatty")
+    assert {g: (s.score, s.max_score) for g, s in stock.items() if g.startswith("test_")} == \
+        {g: v for (s, g), v in cells.items() if s == "chatty" and g.startswith("test_")}
+    nb = autograded(course_dir, "chatty")
+    assert max(outputs_size(c) for c in nb.cells) < KEPT + 10_000
+
+
+def test_trim_error_keeps_both_ends():
+    error = {"ename": "ValueError", "evalue": "a" * 50_000 + "END",
+             "traceback": [f"line {i} " + "t" * 500 for i in range(1000)]}
+    trim_error(error)
+    assert error["evalue"].startswith("aaa") and error["evalue"].endswith("END")
+    assert len(error["evalue"]) <= ERROR_CHARS + 5
+    assert error["traceback"][0].startswith("line 0 ") and error["traceback"][-1].startswith("line 999 ")
+    assert size(error["traceback"]) < 3 * ERROR_CHARS
