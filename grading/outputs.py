@@ -86,6 +86,9 @@ class BoundedExecute(Execute):
     """nbgrader's Execute step, keeping at most ``max_output_bytes`` of each cell's output."""
 
     max_output_bytes = Integer(1_000_000, help="characters of output one cell may keep").tag(config=True)
+    # seconds to wait, after a cell's reply, for the rest of its output: a refused message never comes,
+    # so this ends such a notebook (status output_limit); long enough that a loaded machine is not mistaken for one
+    iopub_timeout = Integer(10, help=Execute.iopub_timeout.help).tag(config=True)
     manager_class: type[AsyncKernelManager] = BoundedKernelManager  # grading.fastpath swaps in a quicker one
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
