@@ -3,15 +3,23 @@
 Everything a kernel shows arrives at the process that runs nbgrader and is kept in the
 autograded notebook, its feedback and that process's memory. The kernel runs the student's
 code, so the bounds are applied where the output arrives, by nbgrader's own Execute step:
-the client's ZMQ sockets refuse any message over :data:`MAX_MESSAGE_BYTES` before it is
-decoded, and each cell keeps at most ``max_output_bytes`` characters of output. Past that,
-stream text is cut and other outputs are dropped, with one note saying so (a display, which
-nbgrader's scoring ignores). What decides a test cell's score is trimmed but never dropped:
-errors, writes to stderr and the small receipts of the course's checks (:mod:`grading.receipts`).
-So a chatty but correct student keeps every point, and a failing test keeps its failure.
+
+- the client's ZMQ sockets refuse, unread, any message frame over :data:`MAX_MESSAGE_BYTES`
+  (the cell's output then stops arriving and the notebook ends with status ``output_limit``);
+  no stdin channel is opened, since grading never answers ``input()``;
+- each cell keeps at most ``max_output_bytes`` characters of output, and the whole notebook
+  ``max_notebook_bytes`` (counted as in JSON; a display update is counted once for every
+  output it replaces, widget state is not stored). Past that, stream text is cut and other
+  outputs are dropped, with one note saying so (a display, which nbgrader's scoring ignores).
+
+What decides a test cell's score is kept past the cut, trimmed: errors, writes to stderr and
+the course checks' receipts with a valid signature (:mod:`grading.receipts`), up to
+:data:`KEPT_PER_CELL` of them per cell (nbgrader adds a dropped error back from the cell's
+reply). So a chatty but correct student keeps every point, and a failing test its failure.
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import zmq.asyncio
@@ -19,73 +27,94 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Type
+from traitlets import Bool, Integer, Type, default
 
-from .student.course_checks.receipt import RECEIPT
+from .receipts import valid
+from .student.course_checks.receipt import ENV_KEY, RECEIPT
 
-MAX_MESSAGE_BYTES = 64 * 2**20  # one message from the kernel; a bigger one is refused unread
+MAX_MESSAGE_BYTES = 256 * 2**20  # one message frame from the kernel; a bigger one is refused unread
 CUT = "output_cut"  # metadata key of the note a cut cell shows
-GROWING = {"stream", "display_data", "execute_result", "update_display_data", "comm_open", "comm_msg"}
-RECEIPT_CHARS = 4096   # a real receipt is a few hundred characters
-KEPT_PER_CELL = 100    # errors and receipts kept in one cell (a test cell shows one or two)
-ERROR_CHARS = 10_000   # of an error's message, and of its traceback's first and last lines
+GROWING = {"stream", "display_data", "execute_result", "update_display_data"}  # and every comm_* message
+KEPT_PER_CELL = 100    # errors, stderr writes and receipts kept past the cut in one cell (a test cell shows 1-2)
+ERROR_CHARS = 10_000   # of an error's name and message, and of its traceback's first and last lines
 
 
 def size(value: Any) -> int:
-    """Characters in a decoded message's content (strings, keys and values, nested), plus 8 per other item."""
+    """About the length of ``value`` as JSON: strings and keys with their quotes, 2 per container, 1 per item."""
     if isinstance(value, str):
-        return len(value)
+        return len(value) + 2
     if isinstance(value, dict):
-        return sum(len(k) + size(v) for k, v in value.items())
-    if isinstance(value, list):
-        return sum(size(v) for v in value)
+        return 2 + sum(len(k) + 4 + size(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return 2 + sum(1 + size(v) for v in value)
     return 8
 
 
 def is_receipt(msg: dict) -> bool:
-    """Whether a message is shaped like a check's receipt (its signature is checked later)."""
-    return (msg["msg_type"] == "display_data" and RECEIPT in (msg["content"].get("metadata") or {})
-            and size(msg["content"]) <= RECEIPT_CHARS)
+    """Whether a message shows a check's receipt signed with this run's key."""
+    receipt = (msg["content"].get("metadata") or {}).get(RECEIPT) if msg["msg_type"] == "display_data" else None
+    return isinstance(receipt, dict) and valid(receipt, os.environ.get(ENV_KEY, ""))
+
+
+def shorten(text: Any, limit: int = ERROR_CHARS) -> str:
+    """``text`` as a string of at most about ``limit`` characters, keeping its beginning and end."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit // 2] + " ... " + text[-(limit // 2):]
 
 
 def trim_error(error: dict) -> None:
-    """Shorten an error's message and traceback in place, keeping their beginning and end."""
-    evalue = str(error.get("evalue", ""))
-    if len(evalue) > ERROR_CHARS:
-        error["evalue"] = evalue[:ERROR_CHARS // 2] + " ... " + evalue[-ERROR_CHARS // 2:]
-    lines = [str(line) for line in error.get("traceback") or []]
-    if size(lines) > 2 * ERROR_CHARS:
-        lines = [line[:ERROR_CHARS] for line in lines]
-        head, tail, room = [], [], ERROR_CHARS
-        while lines and room > 0:
-            room -= len(lines[0])
-            head.append(lines.pop(0))
-        room = ERROR_CHARS
-        while lines and room > 0:
-            room -= len(lines[-1])
-            tail.insert(0, lines.pop())
-        error["traceback"] = head + ["... traceback cut by the grader ..."] * bool(lines) + tail
+    """Shorten an error's name, message and traceback in place, keeping their beginnings and ends."""
+    error["ename"], error["evalue"] = shorten(error.get("ename", "")), shorten(error.get("evalue", ""))
+    lines = [shorten(line) for line in error.get("traceback") or []]
+    if size(lines) <= 2 * ERROR_CHARS:
+        error["traceback"] = lines
+        return
+    first = last = 0
+    room = ERROR_CHARS
+    while first < len(lines) and room > 0:
+        room -= size(lines[first])
+        first += 1
+    room = ERROR_CHARS
+    while last < len(lines) - first and room > 0:
+        room -= size(lines[-1 - last])
+        last += 1
+    cut = ["... traceback cut by the grader ..."] if first + last < len(lines) else []
+    error["traceback"] = lines[:first] + cut + (lines[len(lines) - last:] if last else [])
+
+
+def bounded_context(context: zmq.asyncio.Context) -> zmq.asyncio.Context:
+    """``context``, whose new sockets refuse message frames over MAX_MESSAGE_BYTES."""
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    return context
 
 
 class BoundedKernelClient(AsyncKernelClient):
-    """jupyter_client's client whose sockets refuse, unread, any message over MAX_MESSAGE_BYTES."""
+    """jupyter_client's client whose sockets refuse huge frames unread, and which opens no stdin channel."""
 
     def _context_default(self) -> zmq.asyncio.Context:
-        context = super()._context_default()
-        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        return context
+        return bounded_context(super()._context_default())
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = True,
+                       control: bool = True) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=hb, control=control)
 
 
 class BoundedKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, handing out bounded clients."""
+    """jupyter_client's kernel manager, handing out bounded clients (its own control socket bounded too)."""
 
     client_factory = Type(BoundedKernelClient, klass=AsyncKernelClient)
+
+    @default("context")
+    def _context_default(self) -> zmq.asyncio.Context:
+        return bounded_context(super()._context_default())
 
 
 class BoundedExecute(Execute):
     """nbgrader's Execute step, keeping at most ``max_output_bytes`` of each cell's output."""
 
     max_output_bytes = Integer(1_000_000, help="characters of output one cell may keep").tag(config=True)
+    max_notebook_bytes = Integer(10_000_000, help="characters of output one notebook may keep").tag(config=True)
+    store_widget_state = Bool(False, help="widget state is not stored: grading shows no widgets").tag(config=True)
     # seconds to wait, after a cell's reply, for the rest of its output: a refused message never comes,
     # so this ends such a notebook (status output_limit); long enough that a loaded machine is not mistaken for one
     iopub_timeout = Integer(10, help=Execute.iopub_timeout.help).tag(config=True)
@@ -96,18 +125,36 @@ class BoundedExecute(Execute):
         super().__init__(*args, **kwargs)
         self._room: dict[int, int] = {}
         self._kept: dict[int, int] = {}
+        self._notebook_room = self.max_notebook_bytes
+
+    def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, Any]:
+        self._notebook_room = self.max_notebook_bytes
+        return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        self._room[index], self._kept[index] = self.max_output_bytes, 0
+        self.start_cell(index)
         return super().preprocess_cell(cell, resources, index)
+
+    def start_cell(self, index: int) -> None:
+        """A cell is about to run: its own room, within what the notebook has left."""
+        self._room[index], self._kept[index] = max(0, min(self.max_output_bytes, self._notebook_room)), 0
+
+    def cost(self, msg: dict) -> int:
+        """What a message adds to the notebook: a display with an id is copied into every output showing it."""
+        content = msg["content"]
+        need = size(content)
+        display_id = (content.get("transient") or {}).get("display_id")
+        if display_id and msg["msg_type"] in {"display_data", "execute_result", "update_display_data"}:
+            need *= 1 + sum(len(shown) for shown in self._display_id_map.get(display_id, {}).values())
+        return need
 
     def process_message(self, msg: dict, cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         kind, content = msg["msg_type"], msg["content"]
-        if kind != "error" and kind not in GROWING:
+        if kind != "error" and kind not in GROWING and not kind.startswith("comm"):
             return super().process_message(msg, cell, cell_index)
-        room, need = self._room.get(cell_index, self.max_output_bytes), size(content)
+        room, need = self._room.get(cell_index, 0), self.cost(msg)
         stderr = kind == "stream" and content.get("name") == "stderr"
-        if kind == "error" or is_receipt(msg) or (stderr and need > room):
+        if kind == "error" or (stderr and need > room) or is_receipt(msg):
             # kept whatever the cell showed before: each of them can decide the cell's score
             if self._kept.get(cell_index, 0) >= KEPT_PER_CELL:
                 return None
@@ -115,14 +162,16 @@ class BoundedExecute(Execute):
             if kind == "error":
                 trim_error(content)
             elif stderr:
-                content["text"] = str(content.get("text", ""))[:ERROR_CHARS]
+                content["text"] = shorten(content.get("text", ""))
             return super().process_message(msg, cell, cell_index)
         if need <= room:
             self._room[cell_index] = room - need
+            self._notebook_room -= need
             return super().process_message(msg, cell, cell_index)
         out = None
         if kind == "stream" and room > 0:
             content["text"] = str(content.get("text", ""))[:room]
+            self._notebook_room -= room
             out = super().process_message(msg, cell, cell_index)
         if room >= 0:  # the first time only
             cell.outputs.append(cut_note(self.max_output_bytes))
@@ -140,7 +189,8 @@ class BoundedExecute(Execute):
 def cut_note(limit: int) -> NotebookNode:
     """The output that says a cell's output was cut (shown as text; nbgrader's scoring ignores it)."""
     return from_dict({"output_type": "display_data", "metadata": {CUT: limit},
-                      "data": {"text/plain": f"[grader] output cut here: this cell showed more than {limit:,} characters"}})
+                      "data": {"text/plain": f"[grader] output cut here: this cell showed more than {limit:,} "
+                                             "characters, or the notebook more than the grader keeps"}})
 
 
 def flags(cells: list[NotebookNode]) -> list[str]:

@@ -104,8 +104,8 @@ def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[st
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"] if nb else []
     names = {o.get("ename") for o in errors}
     if "Timeout waiting for IOPub output" in text:
-        return "output_limit", (f"the kernel's output stopped arriving: a single output over "
-                                f"{outputs.MAX_MESSAGE_BYTES // 2**20} MiB is refused")
+        return "output_limit", (f"a cell's output stopped arriving: one over {outputs.MAX_MESSAGE_BYTES // 2**20} MiB "
+                                "is refused unread (or the machine was too busy to pass it on)")
     if "CellTimeoutError" in text or "timed out" in text or "KeyboardInterrupt" in names:
         return "timeout", "a cell ran longer than the time limit"
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in

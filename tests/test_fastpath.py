@@ -77,11 +77,11 @@ def test_a_slow_kernel_is_ready_when_iopub_shows_the_idle_of_any_request_it_answ
 @pytest.mark.parametrize("client", [QuickKernelClient, BoundedKernelClient])
 def test_grading_clients_refuse_giant_messages(client):
     """Both the workers' client and the one stock nbgrader gets from the course's config refuse, unread,
-    a message over 64 MiB; the workers' also reconnects every 10 ms to a starting kernel."""
+    a message frame over 256 MiB; the workers' also reconnects every 10 ms to a starting kernel."""
     kernel_client = client()  # kept: its context is destroyed with it
     sock = kernel_client.context.socket(zmq.SUB)
     try:
-        assert sock.getsockopt(zmq.MAXMSGSIZE) == MAX_MESSAGE_BYTES == 64 * 2**20
+        assert sock.getsockopt(zmq.MAXMSGSIZE) == MAX_MESSAGE_BYTES == 256 * 2**20
         assert (sock.getsockopt(zmq.RECONNECT_IVL) == 10) == (client is QuickKernelClient)
     finally:
         sock.close()

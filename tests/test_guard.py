@@ -17,6 +17,7 @@ from course_checks import guard
 from course_checks.a01 import check_count_parameters
 from course_checks.student_call import call
 from grading import course
+from grading.outputs import BoundedExecute
 from grading.receipts import NOT_RUN, RequireReceipts, expected_check
 from grading.student.course_checks.receipt import ENV_KEY, RECEIPT, mac
 
@@ -87,14 +88,14 @@ def test_the_grader_accepts_only_a_fresh_signed_receipt_of_the_cells_own_check(m
     assert expected_check("test_tied_pairs_hidden") == "check_tied_pairs_hidden"
 
 
-def test_the_course_config_adds_the_receipt_check_right_after_execution(tmp_path, monkeypatch):
+def test_the_course_config_bounds_execution_and_adds_the_receipt_check_right_after_it(tmp_path, monkeypatch):
     course.prepare(tmp_path)
     monkeypatch.setattr(os, "environ", dict(os.environ))  # the config file sets variables and sys.path
     monkeypatch.setattr(sys, "path", list(sys.path))
     config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
     ours = [import_item(name) for name in config.Autograde.autograde_preprocessors]
     stock = list(Autograde().autograde_preprocessors)
-    assert ours == [stock[0], RequireReceipts, *stock[1:]]
+    assert ours == [BoundedExecute, RequireReceipts, *stock[1:]] and issubclass(BoundedExecute, stock[0])
 
 
 def test_a_kernel_hides_the_receipt_key_from_its_own_environment_even_unconfined():

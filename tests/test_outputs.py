@@ -1,6 +1,6 @@
 """Floods of output, graded as a class is (`python -m grading autograde`): each cell keeps at most
 1,000,000 characters, what decides a score (errors, stderr, the checks' receipts) is always kept,
-and a single output over 64 MiB is refused unread with its own status.
+and a single output over 256 MiB is refused unread with its own status.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from grading import course
 from grading.gradebook import cell_scores
 from grading.outputs import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
-from grading.student.course_checks.receipt import RECEIPT
+from grading.student.course_checks.receipt import ENV_KEY, RECEIPT, mac
 from grading.submissions import fill, reference_answers
 from grading.tables import read
 from harness import cli
@@ -30,7 +30,7 @@ STUDENTS = {
     "chatty": {"param_shapes": CHATTY_SHAPES},
     "huge_error": {"bias_values": '''def bias_values(net, index):
     raise ValueError("y" * 5_000_000)'''},
-    "giant_message": {"count_parameters": "print('x' * 100_000_000)\n" + reference_answers(A01)["count_parameters"]},
+    "giant_message": {"count_parameters": "print('x' * 300_000_000)\n" + reference_answers(A01)["count_parameters"]},
 }
 
 
@@ -81,6 +81,15 @@ def test_a_flood_is_cut_flagged_and_keeps_every_point(graded, student):
     assert notes and "output cut here" in notes[0].data["text/plain"]
 
 
+def test_each_cell_has_its_own_room(graded):
+    """The chatty student's two test cells each show (nearly) a full cell's worth of chatter."""
+    course_dir, _, _ = graded
+    shown = {c.metadata["nbgrader"]["grade_id"]: sum(len(o.get("text", "")) for o in c.outputs)
+             for c in autograded(course_dir, "chatty").cells
+             if c.metadata.get("nbgrader", {}).get("grade_id") in ("test_param_shapes", "test_param_shapes_hidden")}
+    assert len(shown) == 2 and all(KEPT - 100 <= n <= KEPT for n in shown.values()), shown
+
+
 def message(kind: str, content: dict, metadata: dict | None = None) -> dict:
     """An IOPub message as jupyter_client hands it to nbclient."""
     if metadata is not None:
@@ -88,19 +97,29 @@ def message(kind: str, content: dict, metadata: dict | None = None) -> dict:
     return {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "run"}, "content": content}
 
 
-def test_past_the_cut_what_decides_a_score_is_still_kept():
-    """The course's checks swallow student stderr, but nbgrader scores any test cell writing to stderr 0,
-    so a cut must never drop stderr, an error or a receipt: only the chatter before them."""
-    step = BoundedExecute(max_output_bytes=1000)
-    cell = nbformat.v4.new_code_cell("check_param_shapes(param_shapes)")
-    step.nb = nbformat.v4.new_notebook(cells=[cell])
+def bounded_step(**limits: int) -> BoundedExecute:
+    """The Execute step as nbgrader makes it, ready to be handed messages for cell 0 without a kernel."""
+    step = BoundedExecute(**limits)
+    step.nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("check_param_shapes(param_shapes)")])
     step.reset_execution_trackers()
     step.clear_before_next_output = False
-    step._room[0], step._kept[0] = 1000, 0
+    step.start_cell(0)
+    return step
+
+
+def test_past_the_cut_what_decides_a_score_is_still_kept(monkeypatch):
+    """The course's checks swallow student stderr, but nbgrader scores any test cell writing to stderr 0,
+    so a cut must never drop stderr, an error or a signed receipt: only the chatter around them."""
+    monkeypatch.setenv(ENV_KEY, "run key")
+    signed = {"check": "check_param_shapes", "serial": 1, "restored": [],
+              "mac": mac("run key", "check_param_shapes", 1, [])}
+    step = bounded_step(max_output_bytes=1000)
+    cell = step.nb.cells[0]
     for msg in [message("stream", {"name": "stdout", "text": "chat " * 400}),
                 message("display_data", {"data": {"text/plain": "big"}}, {"x": "y" * 5000}),
                 message("stream", {"name": "stderr", "text": "oops " * 10_000}),
-                message("display_data", {"data": {"text/plain": "✔ passed"}}, {RECEIPT: {"serial": 1}}),
+                message("display_data", {"data": {"text/plain": "forged"}}, {RECEIPT: {**signed, "mac": "0"}}),
+                message("display_data", {"data": {"text/plain": "✔ passed"}}, {RECEIPT: signed}),
                 message("error", {"ename": "AssertionError", "evalue": "z" * 50_000, "traceback": []}),
                 message("stream", {"name": "stdout", "text": "more chat"})]:
         step.process_message(msg, cell, 0)
@@ -108,8 +127,34 @@ def test_past_the_cut_what_decides_a_score_is_still_kept():
     assert kinds == [("stream", "stdout", False), ("display_data", None, True), ("stream", "stderr", False),
                      ("display_data", None, False), ("error", None, False)]
     assert len(cell.outputs[0].text) == 1000
-    assert len(cell.outputs[2].text) == ERROR_CHARS and len(cell.outputs[4].evalue) <= ERROR_CHARS + 5
-    assert RECEIPT in cell.outputs[3].metadata
+    assert len(cell.outputs[2].text) <= ERROR_CHARS + 5 and len(cell.outputs[4].evalue) <= ERROR_CHARS + 5
+    assert cell.outputs[3].metadata[RECEIPT] == signed
+
+
+@pytest.mark.parametrize("flood", ["padded_metadata", "display_fan_out", "comm_state", "many_cells"])
+def test_every_route_to_a_big_notebook_counts(flood):
+    """Each way a kernel can make the stored notebook (or the grader's memory) grow is charged."""
+    step = bounded_step(max_output_bytes=10_000, max_notebook_bytes=30_000)
+    cell = step.nb.cells[0]
+    if flood == "padded_metadata":  # empty containers cost little to send and something to store
+        msgs = [message("display_data", {"data": {"text/plain": ""}}, {"p": [[]] * 20_000})]
+    elif flood == "display_fan_out":  # one update is copied into every output showing its display id
+        shown = {"transient": {"display_id": "d"}}
+        msgs = [message("display_data", {"data": {"text/plain": ""}, **shown}, {}) for _ in range(100)]
+        msgs.append(message("update_display_data", {"data": {"text/plain": "u" * 2000}, **shown}, {}))
+    elif flood == "comm_state":
+        msgs = [message("comm_msg", {"comm_id": f"c{i}", "data": {"state": {"v": "s" * 1000}}}) for i in range(100)]
+    else:
+        msgs = []
+        for index in range(10):
+            step.start_cell(index)
+            step.nb.cells.append(nbformat.v4.new_code_cell(""))
+            step.process_message(message("stream", {"name": "stdout", "text": "c" * 9000}), step.nb.cells[-1], index)
+    for msg in msgs:
+        step.process_message(msg, cell, 0)
+    stored = len(json.dumps([c.outputs for c in step.nb.cells])) + len(json.dumps(step.widget_state))
+    assert stored < 40_000
+    assert any(CUT in o.get("metadata", {}) for c in step.nb.cells for o in c.outputs)
 
 
 def test_a_huge_error_is_trimmed_and_still_fails_its_tests(graded):
@@ -125,7 +170,7 @@ def test_a_huge_error_is_trimmed_and_still_fails_its_tests(graded):
 def test_a_giant_output_is_refused_unread_and_only_that_notebook_suffers(graded):
     _, rows, cells = graded
     assert rows["giant_message"]["status"] == "output_limit"
-    assert "64 MiB" in rows["giant_message"]["flags"]
+    assert "256 MiB" in rows["giant_message"]["flags"]
     assert float(rows["giant_message"]["score"]) == 0
     assert rows["quiet"]["score"] == rows["quiet"]["max_score"]
 
