@@ -110,7 +110,8 @@ class BoundedKernelManager(AsyncKernelManager):
 
 
 class BoundedExecute(Execute):
-    """nbgrader's Execute step, keeping at most ``max_output_bytes`` of each cell's output."""
+    """nbgrader's Execute step, keeping at most ``max_output_bytes`` of each cell's output and
+    ``max_notebook_bytes`` of the notebook's."""
 
     max_output_bytes = Integer(1_000_000, help="characters of output one cell may keep").tag(config=True)
     max_notebook_bytes = Integer(10_000_000, help="characters of output one notebook may keep").tag(config=True)
