@@ -45,7 +45,7 @@ sys.path.insert(0, {repo!r})
 import secrets  # noqa: E402
 os.environ.setdefault("GRADING_RECEIPT_KEY", secrets.token_hex(16))
 c.Autograde.autograde_preprocessors = [
-    "grading.outputs.BoundedExecute",  # nbgrader's Execute, keeping at most 1 MB of output per cell
+    "grading.outputs.BoundedExecute",  # nbgrader's Execute with bounded output (grading/outputs.py)
     "grading.receipts.RequireReceipts",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
