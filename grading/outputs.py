@@ -7,8 +7,8 @@ code, so the bounds are applied where the output arrives, by nbgrader's own Exec
 - the client's ZMQ sockets refuse, unread, any message frame over :data:`MAX_MESSAGE_BYTES`
   (the cell's output then stops arriving and the notebook ends with status ``output_limit``);
   no stdin channel is opened, since grading never answers ``input()``;
-- each cell keeps at most ``max_output_bytes`` characters of output, and the whole notebook
-  ``max_notebook_bytes`` (counted as in JSON; a display update is counted once for every
+- each cell keeps at most ``max_cell_chars`` characters of output, and the whole notebook
+  ``max_notebook_chars`` (counted as in JSON; a display update is counted once for every
   output it replaces, widget state is not stored). Past that, stream text is cut and other
   outputs are dropped, with one note saying so (a display, which nbgrader's scoring ignores).
 
@@ -110,11 +110,11 @@ class BoundedKernelManager(AsyncKernelManager):
 
 
 class BoundedExecute(Execute):
-    """nbgrader's Execute step, keeping at most ``max_output_bytes`` of each cell's output and
-    ``max_notebook_bytes`` of the notebook's."""
+    """nbgrader's Execute step, keeping at most ``max_cell_chars`` of each cell's output and
+    ``max_notebook_chars`` of the notebook's."""
 
-    max_output_bytes = Integer(1_000_000, help="characters of output one cell may keep").tag(config=True)
-    max_notebook_bytes = Integer(10_000_000, help="characters of output one notebook may keep").tag(config=True)
+    max_cell_chars = Integer(1_000_000, help="characters of output one cell may keep").tag(config=True)
+    max_notebook_chars = Integer(10_000_000, help="characters of output one notebook may keep").tag(config=True)
     store_widget_state = Bool(False, help="widget state is not stored: grading shows no widgets").tag(config=True)
     # seconds to wait, after a cell's reply, for the rest of its output: a refused message never comes,
     # so this ends such a notebook (status output_limit); long enough that a loaded machine is not mistaken for one
@@ -126,10 +126,10 @@ class BoundedExecute(Execute):
         super().__init__(*args, **kwargs)
         self._room: dict[int, int] = {}
         self._kept: dict[int, int] = {}
-        self._notebook_room = self.max_notebook_bytes
+        self._notebook_room = self.max_notebook_chars
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, Any]:
-        self._notebook_room = self.max_notebook_bytes
+        self._notebook_room = self.max_notebook_chars
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
@@ -138,7 +138,7 @@ class BoundedExecute(Execute):
 
     def start_cell(self, index: int) -> None:
         """A cell is about to run: its own room, within what the notebook has left."""
-        self._room[index], self._kept[index] = max(0, min(self.max_output_bytes, self._notebook_room)), 0
+        self._room[index], self._kept[index] = max(0, min(self.max_cell_chars, self._notebook_room)), 0
 
     def cost(self, msg: dict) -> int:
         """What a message adds to the notebook: a display with an id is copied into every output showing it."""
@@ -175,7 +175,7 @@ class BoundedExecute(Execute):
             self._notebook_room -= room
             out = super().process_message(msg, cell, cell_index)
         if room >= 0:  # the first time only
-            cell.outputs.append(cut_note(self.max_output_bytes))
+            cell.outputs.append(cut_note(self.max_cell_chars))
         self._room[cell_index] = -1
         return out
 

@@ -113,7 +113,7 @@ def test_past_the_cut_what_decides_a_score_is_still_kept(monkeypatch):
     monkeypatch.setenv(ENV_KEY, "run key")
     signed = {"check": "check_param_shapes", "serial": 1, "restored": [],
               "mac": mac("run key", "check_param_shapes", 1, [])}
-    step = bounded_step(max_output_bytes=1000)
+    step = bounded_step(max_cell_chars=1000)
     cell = step.nb.cells[0]
     for msg in [message("stream", {"name": "stdout", "text": "chat " * 400}),
                 message("display_data", {"data": {"text/plain": "big"}}, {"x": "y" * 5000}),
@@ -134,7 +134,7 @@ def test_past_the_cut_what_decides_a_score_is_still_kept(monkeypatch):
 @pytest.mark.parametrize("flood", ["padded_metadata", "display_fan_out", "comm_state", "many_cells"])
 def test_every_route_to_a_big_notebook_counts(flood):
     """Each way a kernel can make the stored notebook (or the grader's memory) grow is charged."""
-    step = bounded_step(max_output_bytes=10_000, max_notebook_bytes=30_000)
+    step = bounded_step(max_cell_chars=10_000, max_notebook_chars=30_000)
     cell = step.nb.cells[0]
     if flood == "padded_metadata":  # empty containers cost little to send and something to store
         msgs = [message("display_data", {"data": {"text/plain": ""}}, {"p": [[]] * 20_000})]
