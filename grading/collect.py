@@ -7,6 +7,7 @@ nbgrader expects; a missing, empty or corrupt one is recorded with a status inst
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -68,6 +69,27 @@ def pick_notebook(folder: Path) -> tuple[Path | None, list[str]]:
     return preferred[0], flags
 
 
+def link_in(path: Path, root: Path) -> Path | None:
+    """The first symbolic link on the way from ``root`` down to ``path``, if any: a submission is never
+    read through one (a link to the instructor's solutions or a classmate's notebook would be graded)."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+def copy_no_follow(source: Path, target: Path) -> None:
+    """Copy a regular file, refusing to open a link at either end."""
+    flags = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(source, os.O_RDONLY | flags), "rb") as src:
+        if target.is_symlink():
+            target.unlink()
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | flags, 0o644), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+
 def readable(path: Path) -> str | None:
     """None if the file is a valid notebook, else why it is not."""
     text = path.read_text(errors="replace")
@@ -81,10 +103,16 @@ def readable(path: Path) -> str | None:
     return None
 
 
-def take_in(row: Intake, notebook: Path | None, course_dir: Path) -> Intake:
-    """Copy a readable notebook to course_dir/submitted/<student>/<assignment>/; else set the row's status."""
+def take_in(row: Intake, notebook: Path | None, course_dir: Path, root: Path) -> Intake:
+    """Copy a readable notebook found under ``root`` to course_dir/submitted/<student>/<assignment>/;
+    else set the row's status."""
     if notebook is None:
         row.status = "missing_notebook"
+        return row
+    link = link_in(notebook, root)
+    if link is not None:
+        row.status = "invalid_notebook"
+        row.flags.append(f"{link.relative_to(root)} is a symbolic link (to {os.readlink(link)}): not followed")
         return row
     problem = readable(notebook)
     if problem is not None:
@@ -93,7 +121,7 @@ def take_in(row: Intake, notebook: Path | None, course_dir: Path) -> Intake:
         return row
     target = course_dir / "submitted" / row.student / row.assignment / f"{NOTEBOOK}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(notebook, target)
+    copy_no_follow(notebook, target)
     return row
 
 
@@ -107,7 +135,7 @@ def from_student_folders(root: Path, course_dir: Path, assignments: list[str]) -
         for assignment in present:
             folder = student / assignment
             notebook, flags = pick_notebook(folder) if folder.is_dir() else (None, [])
-            rows.append(take_in(Intake(student.name, assignment, flags=flags), notebook, course_dir))
+            rows.append(take_in(Intake(student.name, assignment, flags=flags), notebook, course_dir, root))
     return rows
 
 
@@ -116,8 +144,9 @@ def from_lms_download(root: Path, course_dir: Path, assignments: list[str], assi
     found = lms.submissions(root)
     if assignment is None:
         releases = {a: course_dir / "release" / a / f"{NOTEBOOK}.ipynb" for a in assignments}
-        assignment = lms.infer_assignment([s.path for s in found if readable(s.path) is None], releases)
-    return [take_in(Intake(s.student, assignment, flags=s.flags), s.path, course_dir) for s in found]
+        assignment = lms.infer_assignment([s.path for s in found if link_in(s.path, root) is None
+                                           and readable(s.path) is None], releases)
+    return [take_in(Intake(s.student, assignment, flags=s.flags), s.path, course_dir, root) for s in found]
 
 
 def collect(source: Path, course_dir: Path, assignments: list[str], assignment: str | None = None) -> list[Intake]:

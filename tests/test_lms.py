@@ -182,6 +182,23 @@ def test_zip_slip_is_refused(tmp_path, course_dir, notebook):
     assert not (tmp_path / "amy_101_9001_exercises.ipynb").exists()
 
 
+def test_links_in_a_submission_are_never_followed(tmp_path, course_dir, notebook):
+    """A notebook, or a student's folder, that is a symbolic link (``unzip`` makes them from a zip) would have the
+    instructor's solutions or a classmate's work graded as the student's: refused and flagged, nothing copied."""
+    upload = make(tmp_path / "up", {f"ann/{FIRST}/exercises.ipynb": notebook})
+    (upload / "eve" / FIRST).mkdir(parents=True)
+    (upload / "eve" / FIRST / "exercises.ipynb").symlink_to(SOLUTION[FIRST])
+    (upload / "mallory").symlink_to(upload / "ann")
+    flat = make(tmp_path / "flat", {"amy_101_9001_exercises.ipynb": notebook})
+    (flat / "eve_102_9002_exercises.ipynb").symlink_to(SOLUTION[FIRST])
+    rows = {r.student: r for r in collect(upload, course_dir, course.assignments())
+            + collect(flat, course_dir, course.assignments())}
+    assert {s: r.status for s, r in rows.items()} == {"ann": "ok", "amy": "ok", "eve": "invalid_notebook",
+                                                     "mallory": "invalid_notebook"}
+    assert all("symbolic link" in rows[s].flags[-1] and "not followed" in rows[s].flags[-1] for s in ("eve", "mallory"))
+    assert sorted(p.name for p in (course_dir / "submitted").iterdir()) == ["amy", "ann"]
+
+
 def test_a_canvas_zip_is_graded_through_the_cli(tmp_path):
     course_dir = tmp_path / "course"
     cli(course_dir, "release")
