@@ -162,10 +162,11 @@ def init_histograms(panels) -> None:
         w = weights.numpy()
         if kind == "constants":
             values, counts = np.unique(w, return_counts=True)
-            ax.bar(values, counts, width=1.0, color="tab:blue", label="weights")
+            ax.bar(values, counts, width=1.0, color="tab:blue")
             for v, c in zip(values, counts):
-                ax.text(v, c, f"{v:g}", ha="center", va="bottom", fontsize=8)
+                ax.text(v, c, f"all {v:g}", ha="center", va="bottom", fontsize=8)
             ax.set_xlim(min(param) - 3, max(param) + 3)
+            ax.set_ylim(0, 1.2 * counts.max())
             ax.set_ylabel("count")
         elif kind == "mixture":
             zeros = float((w == 0).mean())
@@ -174,6 +175,7 @@ def init_histograms(panels) -> None:
             ax.hlines(1 / 10, 5, 10, color="tab:red", lw=2, label="theory (non-zero part)")
             ax.hlines(1 / 10, -10, -5, color="tab:red", lw=2)
             ax.text(0, 0.05, f"exact zeros:\n{zeros:.1%}", ha="center", fontsize=9)
+            ax.set_ylim(0, 0.16)
             ax.set_ylabel("density")
         else:
             ax.hist(w, bins=80, density=True, color="tab:blue", alpha=0.7, label="weights")
@@ -188,7 +190,8 @@ def init_histograms(panels) -> None:
             ax.set_ylabel("density")
         ax.set_xlabel("weight value")
         ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7, loc="upper right")
+        if kind != "constants":
+            ax.legend(fontsize=7, loc="upper center" if kind == "mixture" else "upper right")
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle("Weights of a 256×256 Linear layer under each initialisation")
