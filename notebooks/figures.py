@@ -133,7 +133,8 @@ def module_tree(model: nn.Module, title: str, highlight: str = "",
     ax.set_ylim(-max_depth - 0.45, 0.35)
     ax.set_yticks([-d for d in range(max_depth + 1)], [f"depth {d}" for d in range(max_depth + 1)])
     ax.set_xticks([])
-    ax.set_xlabel("leaves in registration order, left to right (the order nn.Sequential runs them)")
+    ax.set_xlabel("leaves in registration order, left to right (the order nn.Sequential runs them)"
+                  if not shared else "modules left to right in the order they were first registered")
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     handles = [Patch(fc=c, ec="0.35", label=k) for k, c in _KIND_COLOURS.items()]
@@ -253,7 +254,7 @@ def copy_drift(gaps_tied, gaps_copied) -> None:
     steps = np.arange(1, len(gaps_tied) + 1)
     fig, ax = plt.subplots(figsize=(8, 3))
     ax.plot(steps, gaps_tied, marker="o", markersize=3, label="tied (one shared module)")
-    ax.plot(steps, gaps_copied, marker="s", markersize=3, label="values copied once (copy_)")
+    ax.plot(steps, gaps_copied, marker="s", markersize=3, label="values copied once (untied twin)")
     ax.set_xlabel("SGD step")
     ax.set_ylabel(r"max $|W_2 - W_4|$")
     ax.set_title("Copied values drift apart during training; tied parameters cannot")
