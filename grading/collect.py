@@ -163,24 +163,3 @@ def collect(source: Path, course_dir: Path, assignments: list[str], assignment: 
             return from_lms_download(unpacked, course_dir, assignments, assignment)
         return from_student_folders(root, course_dir, [assignment] if assignment else assignments)
 
-
-def cell_changes(submitted: Path, released: Path) -> tuple[bool, list[str]]:
-    """Compare a submission's graded cells with the release: (cells deleted or duplicated?, flags)."""
-    def graded(path: Path) -> list[tuple[str, str]]:
-        nb = nbformat.read(path, as_version=4)
-        return [(c.metadata["nbgrader"]["grade_id"], c.source) for c in nb.cells
-                if c.get("metadata", {}).get("nbgrader", {}).get("grade") and "grade_id" in c.metadata["nbgrader"]]
-
-    mine, theirs = graded(submitted), dict(graded(released))
-    ids = [gid for gid, _ in mine]
-    flags = []
-    missing = [gid for gid in theirs if gid not in ids and gid.startswith("test_")]
-    doubled = sorted({gid for gid in ids if ids.count(gid) > 1})
-    edited = sorted({gid for gid, src in mine if gid.startswith("test_") and gid in theirs and src != theirs[gid]})
-    if missing:
-        flags.append(f"deleted test cells: {', '.join(missing)}")
-    if doubled:
-        flags.append(f"duplicated cells: {', '.join(doubled)}")
-    if edited:
-        flags.append(f"edited test cells (nbgrader restored them): {', '.join(edited)}")
-    return bool(missing or doubled), flags

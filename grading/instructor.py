@@ -14,11 +14,12 @@ import zipfile
 from pathlib import Path
 
 from . import course, sandbox
-from .collect import cell_changes, collect
+from .collect import collect
 from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
 from .lms import AssignmentUnknown
 from .pipeline import KERNELS, Settings, grade_all, progress
 from .plots import write_report
+from .repair import repair_file
 from .scan import scan_notebook
 from .synthetic import build_bench_class, build_demo_class
 from .tables import Row, earlier, fill_scores, write
@@ -58,10 +59,10 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
     rows = {(i.student, i.assignment): Row(i.student, i.assignment, i.status, list(i.flags)) for i in intake}
     for (student, assignment), row in rows.items():
         if row.status == "ok":
-            damaged, flags = cell_changes(course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb",
-                                          course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb")
-            row.flags.extend(flags)
-            if damaged:
+            repaired = repair_file(course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb",
+                                   course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb")
+            row.flags.extend(repaired.flags())
+            if repaired.unmatched:
                 row.status = "cells_modified"
     todo = [key for key, row in rows.items() if row.status in ("ok", "cells_modified")]
     db_url = db_url_of(course_dir)
@@ -179,6 +180,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell")
     grade.add_argument("--kernel", choices=KERNELS, default="warm", help="warm forked kernels or a fresh interpreter per notebook")
     grade.add_argument("--memory-mb", type=int, default=4096, help="address-space limit per kernel")
+    grade.add_argument("--scratch-mb", type=int, default=sandbox.SCRATCH_MB,
+                       help="size of each kernel's scratch (its /tmp, /dev/shm and working copy together)")
     sub.add_parser("feedback", help="HTML feedback per student (nbgrader generate_feedback)")
     sub.add_parser("export", help="grades for an LMS (nbgrader export)")
     sub.add_parser("report", help="score and pass-rate plots in reports/index.html")
@@ -198,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in release(course_dir, args.db_url):
             print(path)
     elif args.command == "autograde":
-        settings = Settings(jobs=args.jobs, timeout=args.timeout, kernel=args.kernel, memory_mb=args.memory_mb)
+        settings = Settings(jobs=args.jobs, timeout=args.timeout, kernel=args.kernel, memory_mb=args.memory_mb,
+                            scratch_mb=args.scratch_mb)
         try:
             rows = autograde(course_dir, args.submissions.resolve(), settings, args.assignment)
         except AssignmentUnknown as exc:

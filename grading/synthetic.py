@@ -5,9 +5,12 @@ filled in (:func:`grading.submissions.fill`), so it goes through exactly what a 
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Callable
 
 import nbformat
+from nbformat.v4.nbbase import random_cell_id
 
 from .course import NOTEBOOK
 from .submissions import fill, grade_id, reference_answers
@@ -38,6 +41,41 @@ def save(nb: nbformat.NotebookNode, path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def position(nb: nbformat.NotebookNode, wanted: Callable[[str], bool]) -> int:
+    """Index of the first cell whose grade_id is ``wanted``."""
+    return next(i for i, c in enumerate(nb.cells) if wanted(grade_id(c) or ""))
+
+
+def pasted(nb: nbformat.NotebookNode, wanted: Callable[[str], bool]) -> nbformat.NotebookNode:
+    """The notebook with a copy of the ``wanted`` cell pasted below it, as Jupyter pastes: same metadata, new id."""
+    index = position(nb, wanted)
+    twin = copy.deepcopy(nb.cells[index])
+    twin.id = random_cell_id()
+    nb.cells.insert(index + 1, twin)
+    return nb
+
+
+def deleted(nb: nbformat.NotebookNode, wanted: Callable[[str], bool]) -> nbformat.NotebookNode:
+    """The notebook without the ``wanted`` cell."""
+    del nb.cells[position(nb, wanted)]
+    return nb
+
+
+def stripped(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as an editor that keeps no cell metadata saves it: metadata gone, cell ids renumbered."""
+    for number, cell in enumerate(nb.cells, start=1):
+        cell.metadata = nbformat.NotebookNode()
+        cell.id = f"cell-{number}"
+    return nb
+
+
+def damages(assignment: str) -> dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]]:
+    """Student -> what they did to a correct notebook: all repaired before grading but sam's (no answer to find)."""
+    is_test, is_first = (lambda g: g.startswith("test_")), (lambda g: g == first_function(assignment))
+    return {"max": lambda nb: deleted(nb, is_test), "pia": lambda nb: pasted(nb, is_first),
+            "quinn": lambda nb: pasted(nb, is_test), "rosa": stripped, "sam": lambda nb: deleted(nb, is_first)}
+
+
 # 200,000 lines (2.3 MB) in 200 writes: a flood by volume that costs well under a second, so
 # even a loaded machine grades it inside the demo's 10 s cell limit.
 FLOOD = "for i in range(0, 200000, 1000):\n    print('\\n'.join(f'spam {j}' for j in range(i, i + 1000)))"
@@ -63,6 +101,8 @@ def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: 
         "eve": "empty file", "finn": "notebook renamed 'exercises (1).ipynb'", "gus": "infinite loop",
         "hana": "kernel exits (os._exit)", "ivo": "sys.exit()", "jo": "memory hog", "kai": "output flood",
         "lea": "monkeypatches torch.equal", "max": "deleted a test cell", "nia": "no submission",
+        "pia": "pasted a copy of an answer cell", "quinn": "pasted a copy of a test cell",
+        "rosa": "editor removed all cell metadata and renumbered cell ids", "sam": "deleted an answer cell",
     }
     if vandal:
         roles["olga"] = "overwrites the gradebook and classmates' notebooks"
@@ -88,9 +128,8 @@ def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: 
              folder("kai") / f"{NOTEBOOK}.ipynb")
         save(fill(released, with_prefix(ref, assignment, "torch.equal = lambda a, b: True")),
              folder("lea") / f"{NOTEBOOK}.ipynb")
-        nb = fill(released, ref)
-        del nb.cells[next(i for i, c in enumerate(nb.cells) if (grade_id(c) or "").startswith("test_"))]
-        save(nb, folder("max") / f"{NOTEBOOK}.ipynb")
+        for student, damage in damages(assignment).items():
+            save(damage(fill(released, ref)), folder(student) / f"{NOTEBOOK}.ipynb")
         if vandal:
             save(fill(released, with_prefix(ref, assignment, VANDAL)), folder("olga") / f"{NOTEBOOK}.ipynb")
     (into / "nia").mkdir(parents=True, exist_ok=True)

@@ -32,29 +32,35 @@ class TestDemo:
         _, _, grades = demo
         students = {s for s, _ in grades}
         assert students - {"olga"} == {"ada", "ben", "cleo", "dan", "eve", "finn", "gus", "hana", "ivo", "jo", "kai",
-                                       "lea", "max", "nia"}
+                                       "lea", "max", "nia", "pia", "quinn", "rosa", "sam"}
         assert ("olga" in students) == (not CONFINED.startswith("unconfined"))
         assert {a for _, a in grades} == set(course.assignments())
 
     @pytest.mark.parametrize("student, status", [
         ("ada", "ok"), ("ben", "ok"), ("cleo", "ok"), ("dan", "invalid_notebook"), ("eve", "invalid_notebook"),
         ("finn", "ok"), ("gus", "timeout"), ("hana", "kernel_died"), ("jo", "memory_limit"), ("kai", "ok"),
-        ("max", "cells_modified"), ("nia", "missing_notebook")])
+        ("max", "ok"), ("nia", "missing_notebook"), ("pia", "ok"), ("quinn", "ok"), ("rosa", "ok"),
+        ("sam", "cells_modified")])
     def test_each_bad_input_gets_its_status(self, demo, student, status):
         _, _, grades = demo
         found = {a: grades[(student, a)]["status"] for a in course.assignments()}
         assert set(found.values()) == {status}, found
 
-    @pytest.mark.parametrize("student", ["ada", "ben", "finn", "kai"])
+    @pytest.mark.parametrize("student", ["ada", "ben", "finn", "kai", "max", "pia", "quinn", "rosa"])
     def test_good_work_keeps_every_automatic_point(self, demo, student):
         course_dir, _, grades = demo
         questions = read(course_dir / "reports" / "questions.csv")
         lost = [(q["assignment"], q["grade_id"]) for q in questions
                 if q["student"] == student and q["grade_id"].startswith("test_") and q["score"] != q["max_score"]]
         assert not lost
-        expected = ("manual", "named", "output cut")  # answers to grade by hand, finn's rename, kai's flood
+        expected = ("manual", "named", "output cut", "repaired: ")  # hand grading, finn, kai, damaged notebooks
         assert all(not grades[(student, a)]["flags"] or any(e in grades[(student, a)]["flags"] for e in expected)
                    for a in course.assignments())
+
+    @pytest.mark.parametrize("student", ["max", "pia", "quinn", "rosa"])
+    def test_a_damaged_notebook_is_repaired_and_flagged(self, demo, student):
+        _, _, grades = demo
+        assert all("repaired: " in grades[(student, a)]["flags"] for a in course.assignments())
 
     def test_partly_wrong_work_loses_points_but_not_all(self, demo):
         _, _, grades = demo
@@ -66,7 +72,12 @@ class TestDemo:
         _, _, grades = demo
         assert "named 'exercises (1).ipynb'" in grades[("finn", "01_parameter_access")]["flags"]
         assert "patches torch.equal" in grades[("lea", "01_parameter_access")]["flags"]
-        assert "deleted test cells" in grades[("max", "01_parameter_access")]["flags"]
+        assert "repaired: deleted cells put back: test_" in grades[("max", "01_parameter_access")]["flags"]
+        assert "repaired: pasted copies run as ordinary code: " in grades[("pia", "01_parameter_access")]["flags"]
+        assert "repaired: pasted copies run as ordinary code: test_" in grades[("quinn", "01_parameter_access")]["flags"]
+        assert "repaired: nbgrader metadata an editor removed" in grades[("rosa", "01_parameter_access")]["flags"]
+        assert "no cell defines " in grades[("sam", "01_parameter_access")]["flags"]
+        assert not [r for r in grades.values() if "nbgrader update" in r["flags"]]
         assert "empty file" in grades[("eve", "01_parameter_access")]["flags"]
         assert "output cut" in grades[("kai", "01_parameter_access")]["flags"]
 
