@@ -56,8 +56,8 @@ def pasted(nb: nbformat.NotebookNode, wanted: Callable[[str], bool]) -> nbformat
 
 
 def deleted(nb: nbformat.NotebookNode, wanted: Callable[[str], bool]) -> nbformat.NotebookNode:
-    """The notebook without the ``wanted`` cell."""
-    del nb.cells[position(nb, wanted)]
+    """The notebook without the ``wanted`` cells."""
+    nb.cells = [c for c in nb.cells if not wanted(grade_id(c) or "")]
     return nb
 
 
@@ -71,9 +71,10 @@ def stripped(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def damages(assignment: str) -> dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]]:
     """Student -> what they did to a correct notebook: all repaired before grading but sam's (no answer to find)."""
-    is_test, is_first = (lambda g: g.startswith("test_")), (lambda g: g == first_function(assignment))
-    return {"max": lambda nb: deleted(nb, is_test), "pia": lambda nb: pasted(nb, is_first),
-            "quinn": lambda nb: pasted(nb, is_test), "rosa": stripped, "sam": lambda nb: deleted(nb, is_first)}
+    first = first_function(assignment)
+    is_first, tests_of_first = (lambda g: g == first), (lambda g: g.startswith(f"test_{first}"))
+    return {"max": lambda nb: deleted(nb, tests_of_first), "pia": lambda nb: pasted(nb, is_first),
+            "quinn": lambda nb: pasted(nb, tests_of_first), "rosa": stripped, "sam": lambda nb: deleted(nb, is_first)}
 
 
 # 200,000 lines (2.3 MB) in 200 writes: a flood by volume that costs well under a second, so
@@ -100,7 +101,7 @@ def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: 
         "ada": "correct", "ben": "correct, prints and warns", "cleo": "partly wrong", "dan": "corrupt JSON",
         "eve": "empty file", "finn": "notebook renamed 'exercises (1).ipynb'", "gus": "infinite loop",
         "hana": "kernel exits (os._exit)", "ivo": "sys.exit()", "jo": "memory hog", "kai": "output flood",
-        "lea": "monkeypatches torch.equal", "max": "deleted a test cell", "nia": "no submission",
+        "lea": "monkeypatches torch.equal", "max": "deleted the test cells of an answer", "nia": "no submission",
         "pia": "pasted a copy of an answer cell", "quinn": "pasted a copy of a test cell",
         "rosa": "editor removed all cell metadata and renumbered cell ids", "sam": "deleted an answer cell",
     }

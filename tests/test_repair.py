@@ -250,6 +250,10 @@ def test_damaged_notebooks_keep_full_marks_through_the_cli(tmp_path):
         assert row["score"] == grades["ada"]["score"] and [scores[(student, t)] for t in tests] == \
             [scores[("ada", t)] for t in tests], row
         assert "needs manual grading: written_sharing" in row["flags"]  # the written answer is found
+    put_back = [tracked_id(c) for c in nbformat.read(released, as_version=4).cells
+                if (tracked_id(c) or "").startswith(f"test_{name}")]
+    assert len(put_back) > 1 and f"deleted cells put back: {', '.join(put_back)}" in grades["max"]["flags"]
+    # max's full marks took the hidden tests' own receipts: nbgrader put the hidden tests back into his cells
     assert grades["sam"]["status"] == "cells_modified"
     assert f"no cell defines {name}()" in grades["sam"]["flags"]
     assert not [r for r in grades.values() if "nbgrader update" in r["flags"] or "old version" in r["flags"]]
