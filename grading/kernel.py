@@ -1,8 +1,9 @@
-"""Start one grading kernel: resource limits, the sandbox, then an ordinary ipykernel.
+"""Start one grading kernel: the sandbox, its own PID namespace, resource limits, then an ordinary ipykernel.
 
 Used by the fork server's children (warm kernels) and, as ``python -m grading.kernel -f
 CONNECTION_FILE``, as the command of the ``grading-fresh`` kernelspec, so both kinds of
-kernel are limited and confined the same way.
+kernel are limited and confined the same way. Confined, the process started becomes the
+relay of :mod:`grading.warden` and the ipykernel runs two forks below it.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import tempfile
 import threading
 
-from . import sandbox
+from . import sandbox, warden
 from .student.course_checks.receipt import ENV_KEY as ENV_RECEIPT_KEY
 from .warm.protocol import ENV_CPU, ENV_MEMORY
 
@@ -75,32 +76,42 @@ def seal_checks() -> None:
         guard.seal(HIDDEN_PACKAGE)
 
 
-def run(argv: list[str], lifeline: int | None = None, parent: int = 0) -> None:
-    """Limit and confine this process (cwd = the working copy, env = the kernel's), then serve as a kernel.
+def run(argv: list[str], lifeline: int | None = None) -> None:
+    """Confine and limit this process (cwd = the working copy, env = the kernel's), then serve as a kernel.
 
-    ``lifeline`` and ``parent`` are given by the fork server: a pipe from the launcher, and its own pid.
+    ``lifeline`` is given by the fork server: a pipe from the launcher, closed when the launcher is gone.
     """
     arm_checks()
     env, workdir = dict(os.environ), os.getcwd()
-    confined = ""
+    confined, uid = "", sandbox.kernel_uid()
     if env.get(sandbox.ENV_HIDE):
-        confined = sandbox.confine(workdir, env, connection_file(argv))
+        report = warden.open_report(env)  # before the sandbox hides where it is
+        confined = sandbox.confine(workdir, env, connection_file(argv), uid)
         if confined.startswith("unconfined"):
             print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
-        else:  # the home folder is read-only now: IPython's profile goes to the private /tmp
+            if report is not None:
+                os.close(report)
+            if env.get(sandbox.ENV_REQUIRED) == "1":  # this machine can confine kernels: never run one loose
+                os._exit(70)
+        else:
+            warden.supervise(lifeline, report)  # returns in the kernel, two forks below
+            lifeline = None
+            # the home folder is read-only now: IPython's profile goes to the private /tmp
             os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
     seal_checks()
     if lifeline is not None:
-        exit_with(lifeline)  # a thread, so only once the namespaces are entered
+        exit_with(lifeline)  # unconfined: a thread of the kernel watches the launcher
     limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())
     limit(ENV_CPU, resource.RLIMIT_CPU, env, 1)
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     sys.argv = [sys.executable, *argv]
     from ipykernel.kernelapp import IPKernelApp
-    app = IPKernelApp.instance(parent_handle=parent)
+    # parent_handle 1: no poller of a parent pid (the lifeline and the warden end the kernel), and no
+    # "Ctrl-C will not work" note printed to the grader's terminal
+    app = IPKernelApp.instance(parent_handle=1)
     app.initialize([*argv, "--HistoryManager.enabled=False", "--log-level=ERROR"])
     if confined and not confined.startswith("unconfined"):
-        sandbox.drop_privileges(workdir)  # after the connection file is read and the sockets bound
+        sandbox.drop_privileges(uid)  # after the connection file is read and the sockets bound
     app.start()
 
 

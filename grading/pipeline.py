@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import nbformat
 from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, fastpath, outputs, receipts, sandbox
+from . import course, fastpath, outputs, receipts, sandbox, warden
 from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
@@ -79,6 +80,9 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
     """Autograde one submission with nbgrader's AutogradeApp in this process."""
     tail = LogTail()
     app = AutogradeApp()
+    handle, report = tempfile.mkstemp(prefix="kernel-report-")  # the kernel's warden appends to it
+    os.close(handle)
+    os.environ[warden.ENV_REPORT] = report
     try:
         app.initialize([assignment, f"--student={student}", "--force", "--log-level=ERROR",
                         f"--Execute.timeout={timeout}", f"--Execute.kernel_name={kernel_name}",
@@ -90,9 +94,12 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
         failed = f"{type(exc).__name__}: {exc}"
     finally:
         app.log.removeHandler(tail)
+        del os.environ[warden.ENV_REPORT]
+    flags = warden.flags(Path(report))
+    os.unlink(report)
     path = Path.cwd() / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
-    flags = receipts.flags(nb.cells) + outputs.flags(nb.cells) if nb is not None else []
+    flags += receipts.flags(nb.cells) + outputs.flags(nb.cells) if nb is not None else []
     return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
 
 
@@ -124,6 +131,7 @@ class Settings:
     timeout: int
     kernel: str = "warm"
     memory_mb: int = 4096
+    scratch_mb: int = sandbox.SCRATCH_MB
 
 
 def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
@@ -134,9 +142,12 @@ def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
     with ExitStack() as stack:
-        env = dict(course.kernel_env(course_dir), **{ENV_MEMORY: str(settings.memory_mb)})
+        confined = sandbox.probe()
+        env = dict(course.kernel_env(course_dir), **{ENV_MEMORY: str(settings.memory_mb),
+                                                     sandbox.ENV_SCRATCH: str(settings.scratch_mb),
+                                                     sandbox.ENV_REQUIRED: str(int(not confined.startswith("unconfined")))})
         provider = stack.enter_context(kernels(settings.kernel, env))
-        print(f"[grading] {settings.kernel} kernels, sandbox: {sandbox.probe()}", file=sys.stderr)
+        print(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)
         env, kernel_name = provider.env(), provider.name
         # Forked at the first submit (this process has no thread), the workers start with nbgrader imported.
         pool = stack.enter_context(ProcessPoolExecutor(

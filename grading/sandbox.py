@@ -1,11 +1,17 @@
-"""Confine a grading kernel with what Linux gives: a private mount namespace and its own user.
+"""Confine a grading kernel with what Linux gives: private mount and PID namespaces and its own user.
 
-Inside, the kernel sees the machine read-only, its own working copy read-write, a private
-``/tmp``, and empty folders where the course directory, the solutions, the tests, the hidden
-checks and git history are. As root it then runs as a user of its own (so it cannot write
-anything else, signal other kernels or reach other namespaces through ``/proc/<pid>/root``);
-as an ordinary user it enters a user namespace instead. Where neither works it says why and
-the kernel runs unconfined. The paths come from the environment, set by the grading pipeline.
+Inside, the kernel sees the machine read-only and empty folders where the course directory,
+the solutions, the tests, the hidden checks and git history are. What it may write lives on one
+small tmpfs of its own (the *scratch*, bounded in bytes and files): its ``/tmp``, its
+``/dev/shm`` and a *copy* of its working folder, mounted where the real one is. The real folder
+(``autograded/<student>/<assignment>/``, which nbgrader writes as root once the kernel has ended)
+is never writable by the kernel, so nothing it leaves there (a link to the gradebook, a thousand
+files) reaches the trusted side; the scratch vanishes with the kernel. As root the kernel then
+runs as a user of its own (so it cannot signal other kernels or reach other namespaces through
+``/proc/<pid>/root``); as an ordinary user it enters a user namespace instead. Where neither
+works it says why and the kernel runs unconfined. The process side (the kernel's own PID
+namespace, which ends everything it started) is :mod:`grading.warden`. The paths come from the
+environment, set by the grading pipeline.
 """
 from __future__ import annotations
 
@@ -18,16 +24,20 @@ from pathlib import Path
 
 ENV_HIDE = "GRADING_SANDBOX_HIDE"        # os.pathsep-separated folders the kernel must not see
 ENV_PRELOAD = "GRADING_SANDBOX_PRELOAD"  # comma-separated modules imported before those folders vanish
+ENV_REQUIRED = "GRADING_SANDBOX_REQUIRED"  # "1": a kernel that cannot be confined exits instead of running
+ENV_SCRATCH = "GRADING_KERNEL_SCRATCH_MB"  # size of the kernel's scratch tmpfs in MiB
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 MOUNT_FLAGS = {"ro": MS_RDONLY, "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                "noatime": MS_NOATIME, "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 PRIVATE_TMP = ("/tmp", "/dev/shm")
-KERNEL_UID_BASE = 200000   # as root, the kernel with pid P runs as uid and gid KERNEL_UID_BASE + P
+KERNEL_UID_BASE = 200000   # as root, the kernel launched as pid P runs as uid and gid KERNEL_UID_BASE + P
 MAX_TASKS = 512            # processes and threads one kernel user may have (stops a fork bomb)
+SCRATCH_MB = 512           # default size of the scratch: /tmp, /dev/shm and the working copy together
+SCRATCH_FILES = 10_000     # files and folders the scratch may hold
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -74,19 +84,29 @@ def preload(env: dict[str, str]) -> None:
 
 
 def enter_namespace() -> str:
-    """Unshare a private mount namespace (and a user namespace when not root); return how."""
+    """Unshare private mount and PID namespaces (and a user namespace when not root); return how.
+
+    The PID namespace takes effect for this process's children: its first child is the
+    namespace's init (:mod:`grading.warden`).
+    """
     if os.geteuid() == 0:
-        _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-        how = "mount namespace, own user"
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare(CLONE_NEWNS|CLONE_NEWPID)")
+        how = "mount and PID namespaces, own user"
     else:
         uid, gid = os.getuid(), os.getgid()
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUSER), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID),
+               "unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID)")
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
         Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-        how = "user and mount namespaces"
+        how = "user, mount and PID namespaces"
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     return how
+
+
+def mount_proc() -> None:
+    """In the PID namespace's init: a /proc that shows only this namespace's processes."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
 def locked_ancestor(path: str) -> str | None:
@@ -134,31 +154,83 @@ def _bind_back(fd: int, target: str, flags: int = 0) -> None:
     os.close(fd)
 
 
-def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[str]) -> None:
-    """Hide folders behind empty read-only tmpfs, give a private /tmp, keep ``workdir`` writable, rest read-only.
+def copy_tree(source: int, target: str, owner: int | None) -> None:
+    """Copy the folder open as ``source`` into ``target``: regular files and folders only, never through
+    a link, each made ``owner``'s (as root), so the kernel may change its copy and nothing else."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    for entry in os.scandir(source):
+        path = os.path.join(target, entry.name)
+        if entry.is_dir(follow_symlinks=False):
+            os.mkdir(path, 0o755)
+            inner = os.open(entry.name, flags | os.O_DIRECTORY, dir_fd=source)
+            try:
+                copy_tree(inner, path, owner)
+            finally:
+                os.close(inner)
+        elif entry.is_file(follow_symlinks=False):
+            src = os.open(entry.name, flags, dir_fd=source)
+            try:
+                dst = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                try:
+                    while chunk := os.read(src, 1 << 20):
+                        os.write(dst, chunk)
+                finally:
+                    os.close(dst)
+            finally:
+                os.close(src)
+        else:
+            continue
+        if owner is not None:
+            os.chown(path, owner, owner, follow_symlinks=False)
+
+
+def scratch_size(env: dict[str, str]) -> int:
+    """The scratch's size in bytes, from the kernel's environment (default :data:`SCRATCH_MB`)."""
+    return int(env.get(ENV_SCRATCH) or SCRATCH_MB) * 2**20
+
+
+def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[str],
+                  scratch_bytes: int, owner: int | None) -> None:
+    """Hide folders behind empty read-only tmpfs; give the kernel one bounded scratch tmpfs for its
+    /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted over ``workdir``; the rest read-only.
 
     ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file) that lie under
     ``/tmp`` are bound back into the private ``/tmp``, read-only.
     """
     before = {mount_id for mount_id, _, _ in _mounts()}
-    keep = os.open(workdir, os.O_PATH)
-    tmp = [path for path in PRIVATE_TMP if os.path.isdir(path)]
+    real = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     # what the kernel needs from under /tmp (a virtualenv or checkout there, its connection file)
     inside = {path: os.open(path, os.O_PATH) for path in {*needed, *carry}
-              if _under(path, tmp) and os.path.exists(path)}
-    for path in tmp:
-        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+              if _under(path, ["/tmp"]) and os.path.exists(path)}
+    # the scratch, mounted on /tmp for a moment: its tmp/, shm/ and work/ are bound where they belong
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={scratch_bytes},nr_inodes={SCRATCH_FILES},mode=755")
+    for name, mode in (("tmp", 0o1777), ("shm", 0o1777), ("work", 0o755)):
+        os.mkdir(f"/tmp/{name}")
+        os.chmod(f"/tmp/{name}", mode)
+    try:
+        copy_tree(real, "/tmp/work", owner)
+    finally:
+        os.close(real)
+    if owner is not None:
+        os.chown("/tmp/work", owner, owner)
+    parts = {name: os.open(f"/tmp/{name}", os.O_PATH) for name in ("tmp", "shm", "work")}
+    _bind_back(parts["tmp"], "/tmp")  # stacked on the scratch's root, which is out of reach below it
+    if os.path.isdir("/dev/shm"):
+        _bind_back(parts["shm"], "/dev/shm")
+    else:
+        os.close(parts["shm"])
     for path, fd in sorted(inside.items()):
         if not _under(path, [p for p in inside if p != path]):
             _bind_back(fd, path, MS_REC)
         else:
             os.close(fd)
-    covered = list(tmp)
+    covered = [*PRIVATE_TMP]
     for path in sorted({os.path.realpath(p) for p in hide if p}, key=len):
-        if os.path.isdir(path) and not _under(path, covered[len(tmp):]):
+        if os.path.isdir(path) and not _under(path, covered[len(PRIVATE_TMP):]):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
             covered.append(path)
-    _bind_back(keep, workdir)
+    _bind_back(parts["work"], workdir)
     expose(needed)
     writable = [workdir, *PRIVATE_TMP]
     for mount_id, point, flags in _mounts():
@@ -178,13 +250,20 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def drop_privileges(workdir: str) -> None:
-    """No way back to more rights: as root, become a user no other process has, owning only the
-    working copy; in a user namespace, drop every capability (so the mounts cannot be undone)."""
+def kernel_uid() -> int | None:
+    """As root, the user a kernel confined by this process will run as (None in a user namespace).
+
+    Called in the process that confines, outside the kernel's PID namespace, so the pid is unique
+    on the machine for as long as that process lives (it outlives everything the kernel starts).
+    """
+    return KERNEL_UID_BASE + os.getpid() if os.geteuid() == 0 else None
+
+
+def drop_privileges(uid: int | None) -> None:
+    """No way back to more rights: as root, become ``uid``, a user no other process has, owning only
+    the scratch; in a user namespace, drop every capability (so the mounts cannot be undone)."""
     _check(_libc.prctl(38, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
-    if os.geteuid() == 0:
-        uid = KERNEL_UID_BASE + os.getpid()
-        os.chown(workdir, uid, uid)
+    if uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (MAX_TASKS, MAX_TASKS))
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -194,10 +273,11 @@ def drop_privileges(workdir: str) -> None:
         _check(_libc.capset(ctypes.byref(header), data), "capset")
 
 
-def confine(workdir: str, env: dict[str, str], connection_file: str) -> str:
+def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int | None) -> str:
     """Preload, then confine this process's files; return a one-line description or why it is unconfined.
 
-    Call :func:`drop_privileges` afterwards, once the kernel has bound its sockets.
+    Then fork the PID namespace's init (:func:`grading.warden.supervise`), and in the kernel call
+    :func:`drop_privileges` once it has bound its sockets.
     """
     preload(env)
     hide = env.get(ENV_HIDE, "").split(os.pathsep)
@@ -205,7 +285,7 @@ def confine(workdir: str, env: dict[str, str], connection_file: str) -> str:
     needed = [sys.prefix, sys.base_prefix, *filter(None, sys.path), *carry]
     try:
         how = enter_namespace()
-        confine_files(os.path.realpath(workdir), hide, needed, carry)
+        confine_files(os.path.realpath(workdir), hide, needed, carry, scratch_size(env), owner)
     except (OSError, AttributeError) as exc:
         return f"unconfined ({exc})"
     return how
@@ -228,14 +308,7 @@ def probe() -> str:
     import subprocess
     import tempfile
     with tempfile.TemporaryDirectory() as workdir:
-        done = subprocess.run([sys.executable, "-m", "grading.sandbox", workdir], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "grading.warden", workdir], capture_output=True, text=True,
                               cwd=Path(__file__).resolve().parent.parent)
     lines = (done.stdout or done.stderr or "no answer").strip().splitlines()
     return lines[-1] if lines else "unconfined (no answer)"
-
-
-if __name__ == "__main__":  # the probe's child: confine itself to the folder given, then report
-    how = confine(sys.argv[1], {}, "")
-    if not how.startswith("unconfined"):
-        drop_privileges(sys.argv[1])
-    print(how)

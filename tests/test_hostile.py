@@ -5,15 +5,23 @@ Each hostile student answers one function wrongly and tries to make its tests pa
 (monkeypatching what the checks call, replacing the checks, hijacking the IPython shell,
 faking return types, reading the solutions). Every one must lose the points it was after
 *and* be flagged for the instructor; honest students who print, warn, seed or use
-``isinstance`` and ``is`` keep every point and get no flag.
+``isinstance`` and ``is`` keep every point and get no flag. Escaping students solve everything
+and try to reach past their kernel (links the trusted side would follow, a daemon that outlives
+the kernel, filling RAM through /tmp, littering the disk): each keeps its points, is flagged, and
+harms no one: the gradebook and instructor files stay as they were, nothing is left running.
 """
 from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from grading import course, sandbox
 from grading.submissions import fill, reference_answers
+from grading.gradebook import all_cell_scores
 from grading.tables import read
 from harness import cli
 
@@ -88,6 +96,55 @@ except (OSError, StopIteration):
                        ["test_param_shapes", "test_param_shapes_hidden"]),
 }
 NEEDS_SANDBOX = {"read_solutions"}  # only the kernel sandbox hides the solutions
+
+# Escapes: students who solve every task and also try to reach past their kernel (each needs the
+# sandbox). {course} is filled in with the course directory: the attacker knows where everything is.
+MARKER = "3607.31337"  # the argument of the daemon's `sleep`, to find it among the machine's processes
+ESCAPES = {
+    "link_gradebook": (A01, """import os
+for name, target in [("exercises.ipynb", "gradebook.db"), ("course_checks/a01.py", "nbgrader_config.py"),
+                     ("notes.txt", "source/01_parameter_access/exercises.ipynb")]:
+    try:
+        os.remove(name)
+    except OSError:
+        pass
+    os.symlink(os.path.join({course!r}, target), name)
+try:
+    os.link(os.path.join({course!r}, "gradebook.db"), "gradebook_link")
+except OSError:
+    os.link("notes.txt", "hard_link", follow_symlinks=False)
+open("kept.txt", "w").write("a file left in the working copy")""", "made links in its working copy"),
+    "daemon": (A01, """import os, signal, socket
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.set_inheritable(True)
+        os.execvp("sleep", ["sleep", "MARKER"])
+    os._exit(0)
+os.wait()""".replace("MARKER", MARKER), "process(es) running after its kernel ended"),
+    "fill_memory": (A01, """import os
+chunk, written = b"x" * 2**26, 0
+for where in ("/tmp", "/dev/shm", "."):
+    try:
+        for n in range(64):  # up to 4 GiB in each place, 64 MiB a file
+            with open(os.path.join(where, f"fill{{n}}"), "wb") as f:
+                f.write(chunk)
+            written += len(chunk)
+    except OSError:
+        pass
+print("WROTE", written)""", "filled its scratch space"),
+    "many_files": (A01, """import os
+os.makedirs("litter", exist_ok=True)
+try:
+    for n in range(1_000_000):
+        open(f"litter/{{n}}", "w").close()
+except OSError:
+    pass""", "filled its scratch space"),
+}
 CONFINED = not sandbox.probe().startswith("unconfined")
 HONEST = {
     "honest_chatty": (A01, {"param_shapes": '''import warnings
@@ -117,32 +174,77 @@ Probe().apply(init_normal)'''}),
 }
 
 
+def escapes(course_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """The escaping students' submissions: every answer right, the attack run before the first one."""
+    found = {}
+    for student, (assignment, attack, _) in ESCAPES.items():
+        answers = reference_answers(assignment)
+        first = next(iter(answers))
+        found[student] = (assignment, {first: attack.format(course=str(course_dir)) + "\n" + answers[first]})
+    return found
+
+
+def fingerprint(course_dir: Path) -> dict[str, str]:
+    """Every instructor file of the course (not the gradebook, not the graded copies) -> its bytes' hash."""
+    files = [course_dir / "nbgrader_config.py", *[p for top in ("source", "release", "submitted")
+                                                  for p in (course_dir / top).rglob("*") if p.is_file()]]
+    return {str(p.relative_to(course_dir)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def running(marker: str) -> list[int]:
+    """Pids of the machine's processes whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@dataclass
+class Class:
+    """What grading the class twice left: rows, cell scores per kernel kind, and the state around them."""
+
+    dir: Path
+    rows: dict[str, dict[str, str]]
+    warm: dict[tuple[str, str], tuple[float, float]]
+    fresh: dict[tuple[str, str], tuple[float, float]]
+    left_running: dict[str, list[int]]
+    files_before: dict[str, str]  # after the fresh run (which made submitted/), before the warm one
+    files_after: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The hostile and honest class, released, submitted and autograded through the command line."""
+def graded(tmp_path_factory) -> Class:
+    """The hostile, escaping and honest class, released, submitted and autograded through the command line."""
     course_dir = tmp_path_factory.mktemp("hostile_course")
     cli(course_dir, "release")
     submissions = tmp_path_factory.mktemp("hostile_class")
-    for student, (assignment, answers, *_) in {**HOSTILE, **HONEST}.items():
+    everyone = {**HOSTILE, **HONEST, **(escapes(course_dir) if CONFINED else {})}
+    for student, (assignment, answers, *_) in everyone.items():
         released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
         target = submissions / student / assignment / f"{course.NOTEBOOK}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(fill(released, {**reference_answers(assignment), **answers}), target)
-    graded = {}
+    graded, left, before = {}, {}, {}
     for kind in ("fresh", "warm"):  # warm last: its rows are the ones judged below
         cli(course_dir, "autograde", str(submissions), "--jobs", "2", "--kernel", kind)
+        left[kind] = running(MARKER)
         graded[kind] = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
                         for q in read(course_dir / "reports" / "questions.csv")}
+        before = before or fingerprint(course_dir)
     rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv")
             if r["status"] != "missing_notebook"}
-    return rows, graded["warm"], graded["fresh"]
+    return Class(course_dir, rows, graded["warm"], graded["fresh"], left, before, fingerprint(course_dir))
 
 
 @pytest.mark.parametrize("student", sorted(HOSTILE))
 def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, student):
     if student in NEEDS_SANDBOX and not CONFINED:
         pytest.skip("kernels cannot be sandboxed on this machine")
-    rows, cells, _ = graded
+    rows, cells = graded.rows, graded.warm
     _, _, targets = HOSTILE[student]
     won = [t for t in targets if cells[(student, t)][0] > 0]
     assert not won, f"{student} kept points on {won}"
@@ -151,12 +253,57 @@ def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, stu
 
 @pytest.mark.parametrize("student", sorted(HONEST))
 def test_honest_work_keeps_every_point_and_no_flag(graded, student):
-    rows, cells, _ = graded
+    rows, cells = graded.rows, graded.warm
     lost = [g for (s, g), (score, top) in cells.items() if s == student and g.startswith("test_") and score < top]
     assert not lost and rows[student]["status"] == "ok"
     assert not rows[student]["flags"], rows[student]["flags"]
 
 
 def test_warm_and_fresh_grading_kernels_give_every_cell_the_same_score(graded):
-    _, warm, fresh = graded
-    assert warm == fresh
+    assert graded.warm == graded.fresh
+
+
+needs_sandbox = pytest.mark.skipif(not CONFINED, reason="kernels cannot be sandboxed on this machine")
+
+
+@needs_sandbox
+@pytest.mark.parametrize("student", sorted(ESCAPES))
+def test_an_escape_is_flagged_and_harms_nobody(graded, student):
+    """Each escaping student solved everything: full marks (its own work is graded), a flag naming the attempt."""
+    row = graded.rows[student]
+    assert row["status"] == "ok" and float(row["score"]) == float(row["max_score"]) > 0, row
+    assert ESCAPES[student][2] in row["flags"], row["flags"]
+
+
+@needs_sandbox
+def test_escapes_leave_the_gradebook_and_instructor_files_as_they_were(graded):
+    assert graded.files_after == graded.files_before
+    assert set(graded.rows) >= {*HOSTILE, *HONEST, *ESCAPES}  # a row for everyone: the run was not lost
+    scores = all_cell_scores(course.default_db_url(graded.dir), [(s, A01) for s in ESCAPES])
+    assert all(scores[(s, A01)] for s in ESCAPES)  # the gradebook is still a database, their grades in it
+
+
+@needs_sandbox
+def test_what_a_kernel_writes_stays_in_its_scratch(graded):
+    """Nothing a kernel wrote (links, litter, fill files) is in the graded copy the trusted side keeps."""
+    released = graded.dir / "release" / A01
+    expected = {p.relative_to(released).as_posix() for p in released.rglob("*") if "__pycache__" not in p.parts}
+    for student in ESCAPES:
+        folder = graded.dir / "autograded" / student / A01
+        kept = {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+        assert not [p for p in folder.rglob("*") if p.is_symlink()], student
+        assert kept <= expected | {"timestamp.txt"}, (student, kept - expected)
+
+
+@needs_sandbox
+def test_memory_and_disk_are_bounded(graded):
+    """The fill student wrote /tmp, /dev/shm and its folder until its scratch was full, and no further."""
+    path = graded.dir / "autograded" / "fill_memory" / A01 / f"{course.NOTEBOOK}.ipynb"
+    text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
+    written = int(text.split("WROTE ")[1].split()[0])
+    assert sandbox.SCRATCH_MB * 2**20 // 2 <= written <= sandbox.SCRATCH_MB * 2**20, written
+
+
+@needs_sandbox
+def test_nothing_a_kernel_started_outlives_it(graded):
+    assert graded.left_running == {"fresh": [], "warm": []}
