@@ -231,10 +231,13 @@ def scan_source(cells: list[tuple[int, str]] | list[tuple[int, str, bool]]) -> l
     for number, source, *editable in cells:
         try:
             tree = ast.parse(transform(source))
-        except SyntaxError:
-            continue  # a syntax error only fails that cell; nothing to flag
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            continue  # Python cannot compile it either: it only fails that cell; nothing to flag
         scanner = Scanner(number, modules)
-        scanner.visit(tree)
+        try:
+            scanner.visit(tree)
+        except RecursionError:  # compiles, but nested deeper than a scan goes: whatever hides in it is unseen
+            scanner.flags.append(f"cell {number}: code nested too deeply to be read by the scan")
         if not editable or editable[0]:
             flags.extend(scanner.flags)
     return flags

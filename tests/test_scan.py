@@ -75,3 +75,16 @@ def test_every_correct_corpus_variant_is_clean(assignment):
     for function, variants in corpus.CORRECT.items():
         for name, source in variants:
             assert scan_source([(1, source)]) == [], f"{function}/{name}"
+
+
+@pytest.mark.parametrize("source", ["1+" * 100_000 + "1", "-" * 100_000 + "1", "(" * 10_000 + ")" * 10_000])
+def test_code_too_deep_for_python_is_no_crash(source):
+    """Python cannot compile it either (it only fails its cell): the scan, run for the whole class, goes on."""
+    assert scan_source([(3, source)]) == []
+
+
+def test_code_deeper_than_the_scan_reads_is_flagged():
+    """Compiles, but its syntax tree is deeper than a recursive scan can walk: whatever it hides is unseen."""
+    source = "x = " + "+".join(["1"] * 1_500)
+    compile(source, "cell", "exec")
+    assert scan_source([(3, source)]) == ["cell 3: code nested too deeply to be read by the scan"]
