@@ -79,8 +79,9 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
     for (student, assignment), row in rows.items():
         fill_scores(row, scores[(student, assignment)], maxima.get(assignment, 0.0))
         submitted = course_dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+        released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
         if row.status not in ("missing_notebook", "invalid_notebook"):
-            row.flags.extend(scan_notebook(submitted))
+            row.flags.extend(scan_notebook(submitted, released))
     previous = earlier(course_dir / "reports", set(rows))
     current = all_cell_scores(db_url, [(r.student, r.assignment) for r in previous])  # manual grades since
     for row in previous:

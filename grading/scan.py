@@ -48,9 +48,13 @@ FAKE_BASES = {"bool", "int", "float", "str", "dict", "set", "frozenset", "tuple"
               "type", "OrderedDict", "defaultdict"}
 
 
-def code_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
-    """(cell number, source, editable) of every code cell; locked cells are restored by nbgrader, so not editable."""
-    return [(number, cell.source, not cell.get("metadata", {}).get("nbgrader", {}).get("locked", False))
+def code_cells(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[tuple[int, str, bool]]:
+    """(cell number, source, editable) of every code cell. Only a cell whose source is that of a read-only
+    code cell of the release is release code, not the student's: what a submission's own metadata says
+    (``"locked": true`` written by hand) is never trusted."""
+    theirs = {cell.source for cell in release.cells
+              if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("locked", False)}
+    return [(number, cell.source, cell.source not in theirs)
             for number, cell in enumerate(nb.cells, start=1) if cell.cell_type == "code"]
 
 
@@ -243,10 +247,11 @@ def scan_source(cells: list[tuple[int, str]] | list[tuple[int, str, bool]]) -> l
     return flags
 
 
-def scan_notebook(path: Path) -> list[str]:
-    """Flags for a submitted notebook file (an unreadable file yields no flags: it is graded as broken)."""
+def scan_notebook(path: Path, release: Path) -> list[str]:
+    """Flags for a submitted notebook file, judged against its release notebook (an unreadable file yields
+    no flags: it is graded as broken)."""
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception:
         return []
-    return scan_source(code_cells(nb))
+    return scan_source(code_cells(nb, nbformat.read(release, as_version=4)))

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import importlib
 
+import nbformat
 import pytest
 
-from grading.scan import scan_source
+from grading.scan import scan_notebook, scan_source
 
 HOSTILE = {
     "patch_torch_equal": "import torch\ntorch.equal = lambda a, b: True",
@@ -88,3 +89,19 @@ def test_code_deeper_than_the_scan_reads_is_flagged():
     source = "x = " + "+".join(["1"] * 1_500)
     compile(source, "cell", "exec")
     assert scan_source([(3, source)]) == ["cell 3: code nested too deeply to be read by the scan"]
+
+
+def test_the_release_says_which_cells_are_the_students_not_their_metadata(tmp_path):
+    """A cell that calls itself locked in its own metadata is scanned; a copy of a release test cell is not."""
+    locked = {"nbgrader": {"locked": True, "grade": True, "grade_id": "test_f", "points": 1}}
+    test = "from course_checks import guard\nguard.check()"
+    release = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(test, metadata=locked)])
+    submitted = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import torch\ntorch.equal = None", metadata=locked),  # forged
+        nbformat.v4.new_code_cell(test, metadata=locked),
+        nbformat.v4.new_code_cell(test),  # a pasted copy of the test, metadata gone: still release code
+    ])
+    nbformat.write(release, tmp_path / "release.ipynb")
+    nbformat.write(submitted, tmp_path / "submitted.ipynb")
+    assert scan_notebook(tmp_path / "submitted.ipynb", tmp_path / "release.ipynb") == [
+        "patches torch.equal (cell 1, line 2)"]
