@@ -18,7 +18,12 @@ from IPython.core.inputtransformer2 import TransformerManager
 ALLOWED_MAGICS = {"matplotlib", "time", "timeit", "load_ext", "autoreload", "config"}
 SHELL_HOOKS = {"excepthook", "displayhook", "showtraceback", "showsyntaxerror", "run_cell", "run_cell_async",
                "run_code", "run_ast_nodes", "events", "set_custom_exc", "ast_transformers", "input_transformers_post",
-               "_showtraceback", "get_exception_only"}
+               "_showtraceback", "get_exception_only", "input_transformers_cleanup", "input_transformer_manager",
+               "set_hook", "register_magic_function", "register_magics", "display_pub", "display_formatter",
+               "payload_manager", "history_manager", "user_ns", "user_global_ns", "extension_manager"}
+# modules reached as an attribute of another one (torch.sys, numpy.os): a way around an import the scan would flag
+REACHED_MODULES = {"sys", "os", "builtins", "gc", "inspect", "ctypes", "importlib", "subprocess", "signal",
+                   "threading", "socket", "posix", "shutil", "pty", "multiprocessing", "_thread"}
 DANGEROUS_NAMES = {
     "exec": "runs dynamic code", "eval": "runs dynamic code", "compile": "runs dynamic code",
     "__import__": "imports dynamically", "globals": "rewrites globals", "vars": "reads namespaces",
@@ -31,12 +36,20 @@ DANGEROUS_MODULES = {
     "IPython": "uses the IPython shell", "course_checks": "imports the grader's checks", "grading": "imports the grader",
     "socket": "opens sockets", "resource": "changes resource limits", "sqlite3": "opens databases",
     "pkgutil": "resolves objects by name", "traceback": "walks frames", "types": "builds functions or modules",
+    "pty": "starts processes", "_thread": "starts threads", "posix": "uses the OS directly",
 }
 DANGEROUS_ATTRIBUTES = {
     ("os", "_exit"): "exits the kernel", ("sys", "exit"): "exits the kernel", ("os", "kill"): "sends signals",
     ("os", "system"): "runs shell commands", ("os", "remove"): "deletes files", ("os", "unlink"): "deletes files",
     ("os", "rename"): "moves files", ("os", "replace"): "moves files", ("os", "chdir"): "changes directory",
-    ("os", "fork"): "forks the kernel", ("os", "environ"): "reads the environment",
+    ("os", "fork"): "forks the kernel", ("os", "forkpty"): "forks the kernel", ("os", "environ"): "reads the environment",
+    ("os", "setsid"): "detaches processes", ("os", "setpgrp"): "detaches processes", ("os", "setpgid"): "detaches processes",
+    ("os", "symlink"): "makes links", ("os", "link"): "makes links", ("os", "mkfifo"): "makes special files",
+    ("os", "mknod"): "makes special files", ("os", "chmod"): "changes permissions", ("os", "chown"): "changes owners",
+    ("os", "truncate"): "truncates files", ("os", "posix_spawn"): "starts processes", ("os", "popen"): "runs shell commands",
+    ("os", "execv"): "replaces the kernel", ("os", "execve"): "replaces the kernel", ("os", "execvp"): "replaces the kernel",
+    ("os", "execvpe"): "replaces the kernel", ("os", "execl"): "replaces the kernel", ("os", "execlp"): "replaces the kernel",
+    ("os", "register_at_fork"): "hooks forks",
     ("os", "getenv"): "reads the environment", ("os", "environb"): "reads the environment", ("sys", "modules"): "edits modules",
     ("sys", "_getframe"): "inspects frames", ("sys", "settrace"): "traces the grader",
     ("sys", "setprofile"): "traces the grader", ("sys", "stdout"): "redirects output", ("sys", "stderr"): "redirects output",
@@ -173,6 +186,7 @@ class Scanner(ast.NodeVisitor):
             root, _, rest = path.partition(".")
             if (root, rest) in DANGEROUS_ATTRIBUTES:
                 self.flag(f"{DANGEROUS_ATTRIBUTES[(root, rest)]}: {path}", node)
+            self.check_reached(path, node)
         if node.attr in SHELL_HOOKS or node.attr in {"__globals__", "__code__", "__closure__", "__dict__",
                                                      "__subclasses__", "__bases__", "__mro__", "mro", "f_globals",
                                                      "f_locals", "f_back"}:
@@ -192,15 +206,31 @@ class Scanner(ast.NodeVisitor):
             name = node.args[1].value if named else "..."
             if path is not None and node.func.id != "getattr":
                 self.flag(f"patches {path}.{name} with {node.func.id}", node)
+            elif path is not None and not named and len(node.args) > 1:
+                self.flag(f"reaches into a module by a computed name: {node.func.id}({path}, ...)", node)
             elif (named and (name.startswith("__") or name in SHELL_HOOKS)) or (
                     len(node.args) > 1 and not named and self.hides_underscore(node.args[1])):
                 self.flag(f"reaches a special attribute by name: {node.func.id}(..., {name!r})", node)
+            elif path is not None and named:
+                self.check_reached(f"{path}.{name}", node)
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if callee in ("display", "publish_display_data", "update_display", "publish") and any(
+                k.arg in ("metadata", "transient") for k in node.keywords):
+            self.flag(f"publishes output with metadata: {callee}(..., metadata=...)", node)
         if isinstance(node.func, ast.Name) and node.func.id == "open":
             self.flag("opens files", node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in {"write_text", "write_bytes", "unlink",
-                                                                       "rmdir", "rename", "touch"}:
+                                                                       "rmdir", "rename", "touch", "symlink_to",
+                                                                       "hardlink_to", "link_to", "chmod", "replace"}:
             self.flag(f"touches files: .{node.func.attr}()", node)
         self.generic_visit(node)
+
+    def check_reached(self, path: str, node: ast.AST) -> None:
+        """Flag a sensitive module reached as an attribute of another module (``torch.sys.modules``)."""
+        parts = path.split(".")
+        reached = next((part for part in parts[1:] if part in REACHED_MODULES), None)
+        if reached is not None and parts[0] != reached:
+            self.flag(f"reaches {reached} through another module: {path}", node)
 
     @staticmethod
     def hides_underscore(name: ast.expr) -> bool:

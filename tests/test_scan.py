@@ -35,6 +35,19 @@ HOSTILE = {
     "patch_a_base_class": "import scipy.stats as st\nbase = type(st.chi2).mro()[1]\nbase.ppf = lambda *a: 0",
     "walk_frames": "import traceback\nframes = list(traceback.walk_stack(None))",
     "read_key": "import os\nkey = os.getenv('GRADING_RECEIPT_KEY')",
+    "sys_through_torch": "import torch\nmods = torch.sys.modules",
+    "os_through_numpy": "import numpy as np\nnp.os.environ.get('X')",
+    "os_by_getattr": "import torch\nsneaky = getattr(torch, 'os')",
+    "computed_name_on_module": "import torch\nname = 'eq' + 'ual'\nf = getattr(torch, name)",
+    "cleanup_hook": "ip = get_ipython()\nip.input_transformers_cleanup.append(lambda lines: lines)",
+    "cleanup_hook_no_name": "import sys\nsys.modules['__main__'].get_ipython().input_transformers_cleanup.clear()",
+    "display_metadata": "from IPython.display import display\ndisplay({'text/plain': 'x'}, raw=True, metadata={'a': 1})",
+    "symlink_notebook": "import os\nos.symlink('/course/gradebook.db', 'exercises.ipynb')",
+    "hardlink": "import os\nos.link('a', 'b')",
+    "path_symlink": "from pathlib import Path\nPath('exercises.ipynb').symlink_to('/etc/passwd')",
+    "replace_notebook": "import os\nos.replace('x', 'exercises.ipynb')",
+    "fork_setsid": "import os\nif os.fork() == 0:\n    os.setsid()",
+    "from_os_setsid": "from os import setsid\nsetsid()",
 }
 
 HONEST = {
@@ -47,6 +60,10 @@ HONEST = {
     "matplotlib_magic": "%matplotlib inline\nimport matplotlib.pyplot as plt",
     "no_grad_edit": "import torch\nwith torch.no_grad():\n    w = torch.zeros(3)\n    w[0] = 1",
     "syntax_error": "def f(:\n    pass",
+    "getattr_by_computed_name_on_a_net": "def get_param(net, name):\n    obj = net\n"
+                                         "    for part in name.split('.'):\n        obj = getattr(obj, part)\n"
+                                         "    return obj",
+    "os_path": "import os\nprint(os.path.join('a', 'b'))",
     "getattr_by_constant_name": "layer = nn.Linear(2, 2)\nw = getattr(layer, 'weight')\nnet = nn.Sequential()\n"
                                 "net.add_module('fc', layer)",
 }
