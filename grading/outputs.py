@@ -20,6 +20,8 @@ reply). So a chatty but correct student keeps every point, and a failing test it
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Any
 
 import zmq.asyncio
@@ -100,13 +102,33 @@ class BoundedKernelClient(AsyncKernelClient):
 
 
 class BoundedKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, handing out bounded clients (its own control socket bounded too)."""
+    """jupyter_client's kernel manager, handing out bounded clients (its own control socket bounded too).
+
+    Its kernel is reached over Unix sockets (``ipc`` transport) in a folder of its own, not over
+    TCP: a sandboxed kernel then needs no network at all (it gets an empty network namespace,
+    :mod:`grading.sandbox`), and nothing of the machine's loopback is reachable from it.
+    """
 
     client_factory = Type(BoundedKernelClient, klass=AsyncKernelClient)
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:
         return bounded_context(super()._context_default())
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("connection_file")
+    def _connection_file_default(self) -> str:
+        # a folder only root (or the grader's user) may enter: the sockets' paths become <folder>/kernel-ipc-<port>
+        return os.path.join(tempfile.mkdtemp(prefix="grading-ipc-", dir="/tmp"), "kernel.json")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart and self.transport == "ipc" and os.path.basename(os.path.dirname(self.connection_file)).startswith(
+                "grading-ipc-"):
+            shutil.rmtree(os.path.dirname(self.connection_file), ignore_errors=True)
 
 
 class BoundedExecute(Execute):

@@ -16,7 +16,11 @@ environment, set by the grading pipeline.
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import json
 import os
+import socket
+import struct
 import resource
 import stat
 import sys
@@ -27,7 +31,8 @@ ENV_PRELOAD = "GRADING_SANDBOX_PRELOAD"  # comma-separated modules imported befo
 ENV_REQUIRED = "GRADING_SANDBOX_REQUIRED"  # "1": a kernel that cannot be confined exits instead of running
 ENV_SCRATCH = "GRADING_KERNEL_SCRATCH_MB"  # size of the kernel's scratch tmpfs in MiB
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
@@ -83,25 +88,49 @@ def preload(env: dict[str, str]) -> None:
         importlib.import_module(name)
 
 
-def enter_namespace() -> str:
-    """Unshare private mount and PID namespaces (and a user namespace when not root); return how.
+def enter_namespace(network: bool) -> str:
+    """Unshare private mount and PID namespaces, a network namespace when ``network`` (and a user
+    namespace when not root); return how.
 
     The PID namespace takes effect for this process's children: its first child is the
-    namespace's init (:mod:`grading.warden`).
+    namespace's init (:mod:`grading.warden`). The network namespace has only its own loopback.
     """
+    flags = CLONE_NEWNS | CLONE_NEWPID | (CLONE_NEWNET if network else 0)
+    names = "mount, PID" + (" and network" if network else "")
     if os.geteuid() == 0:
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare(CLONE_NEWNS|CLONE_NEWPID)")
-        how = "mount and PID namespaces, own user"
+        _check(_libc.unshare(flags), f"unshare({names})")
+        how = f"{names} namespaces, own user"
     else:
         uid, gid = os.getuid(), os.getgid()
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID),
-               "unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID)")
+        _check(_libc.unshare(flags | CLONE_NEWUSER), f"unshare(user, {names})")
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
         Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-        how = "user, mount and PID namespaces"
+        how = f"user, {names} namespaces"
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    if network:
+        loopback_up()
     return how
+
+
+def loopback_up() -> None:
+    """Bring up the new network namespace's own loopback (student code may use localhost; no one else is there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sh", b"lo", 0)
+        flags = struct.unpack("16sh", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
+
+
+def ipc_folder(connection_file: str) -> str | None:
+    """The folder of the kernel's Unix sockets when its connection file says ``ipc`` transport, else None."""
+    try:
+        with open(connection_file) as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if info.get("transport") != "ipc" or not os.path.isabs(info.get("ip", "")):
+        return None
+    return os.path.dirname(info["ip"])
 
 
 def mount_proc() -> None:
@@ -194,8 +223,9 @@ def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[
     """Hide folders behind empty read-only tmpfs; give the kernel one bounded scratch tmpfs for its
     /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted over ``workdir``; the rest read-only.
 
-    ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file) that lie under
-    ``/tmp`` are bound back into the private ``/tmp``, read-only.
+    ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file, or the folder of
+    its sockets) that lie under ``/tmp`` are bound back into the private ``/tmp``, read-only except
+    the folder of its sockets (root's, which the kernel binds before it drops its privileges).
     """
     before = {mount_id for mount_id, _, _ in _mounts()}
     real = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -232,7 +262,7 @@ def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[
             covered.append(path)
     _bind_back(parts["work"], workdir)
     expose(needed)
-    writable = [workdir, *PRIVATE_TMP]
+    writable = [workdir, *PRIVATE_TMP, *(p for p in carry if os.path.isdir(p))]
     for mount_id, point, flags in _mounts():
         shadowed = mount_id in before and _under(point, covered)  # an old mount now under a tmpfs of ours
         if point in writable or shadowed or _under(point, ["/proc", "/sys", "/dev"]) or flags & MS_RDONLY:
@@ -281,10 +311,14 @@ def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int 
     """
     preload(env)
     hide = env.get(ENV_HIDE, "").split(os.pathsep)
-    carry = [os.path.realpath(connection_file)] if connection_file else []
+    sockets = ipc_folder(connection_file) if connection_file else None
+    if sockets:  # the folder of its sockets, the connection file in it
+        carry = [os.path.realpath(sockets)]
+    else:
+        carry = [os.path.realpath(connection_file)] if connection_file else []
     needed = [sys.prefix, sys.base_prefix, *filter(None, sys.path), *carry]
     try:
-        how = enter_namespace()
+        how = enter_namespace(network=sockets is not None or not connection_file)
         confine_files(os.path.realpath(workdir), hide, needed, carry, scratch_size(env), owner)
     except (OSError, AttributeError) as exc:
         return f"unconfined ({exc})"

@@ -7,12 +7,13 @@ faking return types, reading the solutions). Every one must lose the points it w
 *and* be flagged for the instructor; honest students who print, warn, seed or use
 ``isinstance`` and ``is`` keep every point and get no flag. Escaping students solve everything
 and try to reach past their kernel (links the trusted side would follow, a daemon that outlives
-the kernel, filling RAM through /tmp, littering the disk): each keeps its points, is flagged, and
+the kernel, filling RAM through /tmp, littering the disk, connecting to the machine's services): each keeps its points, is flagged, and
 harms no one: the gradebook and instructor files stay as they were, nothing is left running.
 """
 from __future__ import annotations
 
 import hashlib
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +138,12 @@ for where in ("/tmp", "/dev/shm", "."):
     except OSError:
         pass
 print("WROTE", written)""", "filled its scratch space"),
+    "network": (A01, """import socket
+for port in ({port}, 22, 5432, 8888):  # the grader's own listener, then services a machine may run
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).sendall(b"reached")
+    except OSError:
+        pass""", "opens sockets"),
     "many_files": (A01, """import os
 os.makedirs("litter", exist_ok=True)
 try:
@@ -174,13 +181,13 @@ Probe().apply(init_normal)'''}),
 }
 
 
-def escapes(course_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
+def escapes(course_dir: Path, port: int) -> dict[str, tuple[str, dict[str, str]]]:
     """The escaping students' submissions: every answer right, the attack run before the first one."""
     found = {}
     for student, (assignment, attack, _) in ESCAPES.items():
         answers = reference_answers(assignment)
         first = next(iter(answers))
-        found[student] = (assignment, {first: attack.format(course=str(course_dir)) + "\n" + answers[first]})
+        found[student] = (assignment, {first: attack.format(course=str(course_dir), port=port) + "\n" + answers[first]})
     return found
 
 
@@ -214,6 +221,7 @@ class Class:
     left_running: dict[str, list[int]]
     files_before: dict[str, str]  # after the fresh run (which made submitted/), before the warm one
     files_after: dict[str, str]
+    listener_reached: bool  # whether any kernel connected to a port listening on the machine's loopback
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +230,9 @@ def graded(tmp_path_factory) -> Class:
     course_dir = tmp_path_factory.mktemp("hostile_course")
     cli(course_dir, "release")
     submissions = tmp_path_factory.mktemp("hostile_class")
-    everyone = {**HOSTILE, **HONEST, **(escapes(course_dir) if CONFINED else {})}
+    listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
+    listener.setblocking(False)
+    everyone = {**HOSTILE, **HONEST, **(escapes(course_dir, listener.getsockname()[1]) if CONFINED else {})}
     for student, (assignment, answers, *_) in everyone.items():
         released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
         target = submissions / student / assignment / f"{course.NOTEBOOK}.ipynb"
@@ -237,7 +247,13 @@ def graded(tmp_path_factory) -> Class:
         before = before or fingerprint(course_dir)
     rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv")
             if r["status"] != "missing_notebook"}
-    return Class(course_dir, rows, graded["warm"], graded["fresh"], left, before, fingerprint(course_dir))
+    try:
+        listener.accept()
+        reached = True
+    except BlockingIOError:
+        reached = False
+    listener.close()
+    return Class(course_dir, rows, graded["warm"], graded["fresh"], left, before, fingerprint(course_dir), reached)
 
 
 @pytest.mark.parametrize("student", sorted(HOSTILE))
@@ -302,6 +318,11 @@ def test_memory_and_disk_are_bounded(graded):
     text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
     written = int(text.split("WROTE ")[1].split()[0])
     assert sandbox.SCRATCH_MB * 2**20 // 2 <= written <= sandbox.SCRATCH_MB * 2**20, written
+
+
+@needs_sandbox
+def test_no_kernel_reaches_the_machines_network(graded):
+    assert not graded.listener_reached
 
 
 @needs_sandbox

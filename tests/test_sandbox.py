@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from grading import course, sandbox
+from grading.outputs import BoundedKernelManager
 from grading.student.course_checks.receipt import ENV_KEY
 from grading.warm.kernels import FreshKernels, WarmKernels
 
@@ -27,6 +29,8 @@ ATTEMPTS = {
     "reach it through the parent's root": "open(f'/proc/{os.getppid()}/root' + os.path.join(COURSE, 'gradebook.db'))",
     "signal the parent": "os.kill(os.getppid(), 0)",
     "undo a mount": "import subprocess; subprocess.run(['umount', COURSE], check=True, capture_output=True)",
+    "reach a port on the machine's loopback": "import socket; socket.create_connection(('127.0.0.1', PORT), 3)",
+    "see the machine's processes": "assert [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 50]",
 }
 
 
@@ -43,18 +47,19 @@ def kernels(request, tmp_path_factory):
         yield root, provider
 
 
-def run(provider, root, sources: list[str]) -> list[str]:
-    """Run cells in one kernel in ``root/autograded/ann/a``; stdout of each."""
+def run(provider, root, sources: list[str], port: int = 0) -> list[str]:
+    """Run cells in one kernel in ``root/autograded/ann/a`` (reached as grading reaches it); stdout of each."""
     workdir = root / "autograded" / "ann" / "a"
     workdir.mkdir(parents=True, exist_ok=True)
-    setup = (f"import os\nCOURSE = {str(root)!r}\nREPO = {str(course.ROOT)!r}\n"
+    setup = (f"import os\nCOURSE = {str(root)!r}\nREPO = {str(course.ROOT)!r}\nPORT = {port}\n"
              f"SOLUTION = {str(course.SOLUTIONS / course.assignments()[0] / 'exercises.ipynb')!r}\n"
              f"HIDDEN = {str(course.HIDDEN_CHECKS / 'a01.py')!r}")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in [setup, *sources]])
     old = dict(os.environ)
     os.environ.update(provider.env())
     try:
-        NotebookClient(nb, kernel_name=provider.name, timeout=30).execute(cwd=str(workdir))
+        NotebookClient(nb, kernel_name=provider.name, timeout=30,
+                       kernel_manager_class=BoundedKernelManager).execute(cwd=str(workdir))
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -65,7 +70,8 @@ def test_every_attempt_to_reach_out_fails(kernels):
     root, provider = kernels
     cells = [f"try:\n    {code}\n    print('REACHED')\nexcept Exception as e:\n    print('blocked', type(e).__name__)"
              for code in ATTEMPTS.values()]
-    outcome = dict(zip(ATTEMPTS, run(provider, root, cells)))
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # a service on the machine: a kernel must not reach it
+        outcome = dict(zip(ATTEMPTS, run(provider, root, cells, listener.getsockname()[1])))
     assert not [what for what, out in outcome.items() if not out.startswith("blocked")], outcome
     assert (root / "gradebook.db").read_text() == "grades"
     assert (root / "submitted" / "bob" / "a" / "exercises.ipynb").read_text() == "bob's work"
