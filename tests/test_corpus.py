@@ -2,15 +2,20 @@
 
 Per assignment, one class of students is autograded: student ``correct_k`` answers every function with
 its k-th correct idiom (the reference where a function has fewer), and one student per
-wrong variant answers that one function wrongly and everything else with the reference.
+wrong variant answers that one function wrongly and everything else with the reference. Each wrong
+variant fails the function's visible test with the hint the corpus names (so a student learns of the
+mistake before submitting), or is marked HIDDEN_ONLY and fails only the hidden tests.
 """
 from __future__ import annotations
 
+import html
 import importlib
+import re
 
 import nbformat
 import pytest
 
+from corpus import HIDDEN_ONLY
 from grading import course
 from grading.submissions import grade_id, reference_answers
 from harness import CourseUnderTest
@@ -35,9 +40,26 @@ def students(assignment: str) -> dict[str, tuple[str | None, dict[str, str]]]:
                 answers[function] = variants[k][1]
         out[f"correct_{k}"] = (None, answers)
     for function, variants in mod.WRONG.items():
-        for name, source in variants:
+        for name, source, _ in variants:
             out[f"wrong_{function}_{name}"] = (function, {**ref, function: source})
     return out
+
+
+def visible_hints(assignment: str) -> dict[str, tuple[str, str | None]]:
+    """student id of each wrong variant -> (its function, the hint its visible test must give, or HIDDEN_ONLY)."""
+    return {f"wrong_{function}_{name}": (function, hint)
+            for function, variants in corpus(assignment).WRONG.items() for name, _, hint in variants}
+
+
+def cell_errors(harness: CourseUnderTest, assignment: str, student: str) -> dict[str, str]:
+    """grade_id -> the error text each failing cell of an autograded notebook shows, whitespace collapsed."""
+    path = harness.dir / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+    errors = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        shown = [" ".join(out.get("traceback", [])) for out in cell.get("outputs", []) if out.output_type == "error"]
+        if shown:
+            errors[grade_id(cell)] = " ".join(" ".join(shown).split())
+    return errors
 
 
 class CorpusTests:
@@ -93,6 +115,23 @@ class CorpusTests:
                 escaped.append(student)
         assert not escaped, f"wrong variants that kept full points: {escaped}"
 
+    def test_wrong_variants_fail_the_visible_test_with_their_hint(self, graded):
+        """A wrong answer fails its function's visible test, which names the cause; a HIDDEN_ONLY one (it fits
+        only the visible case) keeps the visible test's points and loses the hidden ones."""
+        harness, _, _ = graded
+        wrong = []
+        for student, (function, hint) in visible_hints(self.assignment).items():
+            scores = harness.scores(self.assignment, student)
+            visible = scores[f"test_{function}"]
+            hidden = [s for g, s in scores.items() if g.startswith(f"test_{function}_hidden")]
+            shown = cell_errors(harness, self.assignment, student).get(f"test_{function}", "")
+            if hint is HIDDEN_ONLY:
+                if visible.score < visible.max_score or all(s.score == s.max_score for s in hidden):
+                    wrong.append(f"{student}: expected to pass the visible test and fail a hidden one")
+            elif visible.score > 0 or hint not in shown:
+                wrong.append(f"{student}: visible test scored {visible.score}, expected 0 with {hint!r} in: {shown}")
+        assert not wrong, "\n".join(wrong)
+
     def test_warm_kernels_give_the_same_scores(self, graded):
         """Forked warm kernels and ordinary ones agree on every cell of every submission."""
         harness, roster, warm_scores = graded
@@ -101,10 +140,23 @@ class CorpusTests:
         assert not differ, differ
 
     def test_reference_solution_validates(self, graded):
-        """`nbgrader validate` passes on the source notebook (solutions + hidden tests)."""
+        """`nbgrader validate` passes on the source notebook (solutions + hidden tests), and without a warning
+        (a test cell that leaves a value as its result makes nbgrader warn, or read it as partial credit)."""
         harness, _, _ = graded
         done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / self.assignment / "exercises.ipynb"))
         assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
+        assert not [line for line in done.stderr.splitlines() if "App | WARNING" in line], done.stderr
+
+    def test_feedback_shows_the_same_block_as_the_notebook(self, graded):
+        """The feedback HTML of a wrong answer shows its visible test's failure block, hint included, and no
+        frame of the checks."""
+        harness, _, _ = graded
+        student, (function, hint) = next((s, v) for s, v in visible_hints(self.assignment).items()
+                                         if v[1] is not HIDDEN_ONLY)
+        course.nbgrader(harness.dir, "generate_feedback", self.assignment, "--student", student, "--force")
+        page = (harness.dir / "feedback" / student / self.assignment / f"{course.NOTEBOOK}.html").read_text()
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        assert hint in text and "guard.py" not in text
 
     def test_release_fails_every_test(self, graded):
         """`nbgrader validate --invert` on the student version: every test fails before any answer."""

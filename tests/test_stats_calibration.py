@@ -8,11 +8,14 @@ import torch
 from scipy import stats
 from torch import nn
 
+from course_checks.a03 import LARGE, mixed_mlp, mlp, rules_net
 from course_checks.messages import CheckFailed
 from course_checks.stats import (ALPHA, check_mixture, check_normal, check_uniform, count_interval, dkw_epsilon,
                                  std_interval)
+from grading.hidden.a03 import mixed_net
 
-SIZES = [(256, 256), (300, 200)]   # the layers the visible and hidden checks build
+# every weight shape on which the visible and hidden checks test statistics (at least LARGE values)
+SIZES = [(256, 256), (256, 128), (128, 256), (100, 128), (300, 200), (64, 300)]
 CORRECT_SEEDS = range(50)
 WRONG_SEEDS = range(20)
 
@@ -32,9 +35,16 @@ def test_dkw_bound_is_alpha():
 
 
 def test_binomial_bounds_are_alpha():
-    for n in (256 * 256, 300 * 200, 256 * 128):
+    for n in (out_f * in_f for out_f, in_f in SIZES):
         lo, hi = count_interval(n, 0.5)
         assert stats.binom.cdf(lo - 1, n, 0.5) + stats.binom.sf(hi, n, 0.5) <= ALPHA
+
+
+def test_sizes_are_every_layer_the_checks_test_statistics_on():
+    nets = (mlp(0), rules_net(0), mixed_mlp(0), mixed_net(0))
+    shapes = {tuple(m.weight.shape) for net in nets for m in net.modules()
+              if isinstance(m, nn.Linear) and m.weight.numel() >= LARGE}
+    assert shapes <= set(SIZES)
 
 
 def weights(shape: tuple[int, int], seed: int, draw) -> torch.Tensor:

@@ -31,18 +31,18 @@ def tied_net() -> nn.Sequential:
 @checked
 def check_param_shapes_hidden(param_shapes: Callable) -> None:
     """Nested names, BatchNorm buffers left out, a shared layer listed once, a conv kernel shape."""
-    verify_param_shapes(param_shapes, nested_net(), "nested net with BatchNorm and a frozen layer")
-    verify_param_shapes(param_shapes, tied_net(), "net with a layer used three times")
+    verify_param_shapes(param_shapes, nested_net(), "a nested net with BatchNorm and a frozen layer")
+    verify_param_shapes(param_shapes, tied_net(), "a net with a layer used three times")
     with seeded(13):
         conv = nn.Sequential(nn.Conv2d(3, 4, kernel_size=(2, 3)), nn.Flatten(), nn.Linear(8, 5))
-    verify_param_shapes(param_shapes, conv, "Conv2d(3,4,(2,3)) net")
+    verify_param_shapes(param_shapes, conv, "a Conv2d(3, 4, (2, 3)) net")
 
 
 @checked
 def check_count_parameters_hidden(count_parameters: Callable) -> None:
     """Frozen parameters count, buffers do not, a shared parameter counts once."""
-    verify_count_parameters(count_parameters, nested_net(), "nested net with BatchNorm and a frozen layer")
-    verify_count_parameters(count_parameters, tied_net(), "net with a layer used three times")
+    verify_count_parameters(count_parameters, nested_net(), "a nested net with BatchNorm and a frozen layer")
+    verify_count_parameters(count_parameters, tied_net(), "a net with a layer used three times")
     with seeded(14):
         frozen = nn.Linear(7, 9).requires_grad_(False)
     verify_count_parameters(count_parameters, frozen, "a frozen Linear(7,9)")
@@ -55,10 +55,10 @@ def check_bias_values_hidden(bias_values: Callable) -> None:
     with seeded(15):
         net = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3), nn.BatchNorm1d(3), nn.Linear(3, 2)).double()
     backward_once_double(net)
-    verify_bias_values(bias_values, net, 0, "5-7-3 float64 net")
-    verify_bias_values(bias_values, net, 3, "5-7-3 float64 net (a BatchNorm1d)")
-    verify_bias_values(bias_values, net, 4, "5-7-3 float64 net")
-    verify_bias_values(bias_values, tied_net(), 3, "net with a layer used three times")
+    verify_bias_values(bias_values, net, 0, "a 5-7-3 float64 net")
+    verify_bias_values(bias_values, net, 3, "a 5-7-3 float64 net (a BatchNorm1d)")
+    verify_bias_values(bias_values, net, 4, "a 5-7-3 float64 net")
+    verify_bias_values(bias_values, tied_net(), 3, "a net with a layer used three times")
 
 
 def backward_once_double(net: nn.Module) -> None:

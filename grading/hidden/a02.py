@@ -5,8 +5,8 @@ from typing import Callable
 
 from torch import nn
 
-from course_checks.a02 import (verify_block1_structure, verify_block2, verify_count_modules,
-                               verify_get_param, verify_get_param_missing, verify_rgnet)
+from course_checks.a02 import (verify_block1_structure, verify_block2, verify_block2_calls, verify_count_modules,
+                               verify_get_param, verify_get_param_missing, verify_rgnet_calls)
 from course_checks.guard import checked
 from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call
@@ -20,28 +20,24 @@ class ScaledLinear(nn.Linear):
 def check_block1_hidden(block1: Callable) -> None:
     """Three calls in a row: every block has the right layers and its own parameters."""
     with seeded(121):
-        blocks = [call(block1) for _ in range(3)]
+        blocks = [call(block1, what="block1()") for _ in range(3)]
     for i, block in enumerate(blocks):
         verify_block1_structure(block, f"block1() (call {i + 1})")
     verify_fresh(blocks[0], blocks[2], "block1() (calls 1 and 3)")
 
 
 @checked
-def check_block2_hidden(block2: Callable) -> None:
+def check_block2_hidden(block2: Callable, block1: Callable) -> None:
     """Other values of n, and two calls that must not share anything."""
     for n in (1, 3, 7):
-        verify_block2(block2, n)
-    with seeded(122):
-        first, second = call(block2, 3), call(block2, 3)
-    verify_fresh(first, second, "block2(3)")
+        verify_block2(block2, n, block1)
+    verify_block2_calls(block2, block1, 3)
 
 
 @checked
-def check_make_rgnet_hidden(make_rgnet: Callable) -> None:
-    """Two nets from two calls are independent."""
-    first = verify_rgnet(make_rgnet, 131)
-    second = verify_rgnet(make_rgnet, 132)
-    verify_fresh(first, second, "make_rgnet()")
+def check_make_rgnet_hidden(make_rgnet: Callable, block2: Callable, block1: Callable) -> None:
+    """Two nets from two calls, on other seeds, are independent."""
+    verify_rgnet_calls(make_rgnet, block2, block1, 131)
 
 
 def rg_like() -> nn.Sequential:
@@ -58,9 +54,9 @@ def rg_like() -> nn.Sequential:
 
 @checked
 def check_get_param_hidden(get_param: Callable) -> None:
-    """Deep names, a BatchNorm weight, a shared layer; buffer and module names raise KeyError."""
+    """Deep names, a BatchNorm weight, both names of a shared layer; buffer and module names raise KeyError."""
     net = rg_like()
-    for name in ("0.0.weight", "0.1.weight", "0.2.0.bias", "2.bias"):
+    for name in ("0.0.weight", "0.1.weight", "0.2.0.bias", "1.0.weight", "2.bias"):
         verify_get_param(get_param, net, name, "a three-level net")
     verify_get_param(get_param, nn.Linear(2, 3), "weight", "nn.Linear(2, 3)")
     for missing in ("0.1.running_mean", "0.2", "3.weight", "weight", ""):

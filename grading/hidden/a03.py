@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from typing import Callable
 
-import torch
 from torch import nn
 
-from course_checks.a03 import EXPECT, verify_init_mixed, verify_linear_init, verify_shift_and_pin
+from course_checks.a03 import (EXPECT, RANDOM, verify_global_rng, verify_init_mixed, verify_linear_init,
+                               verify_shift_and_pin, with_own_values)
 from course_checks.guard import checked
-from course_checks.messages import fail
 from course_checks.structure import seeded
-from course_checks.student_call import call
 
 
 class ScaledLinear(nn.Linear):
     """A subclass of nn.Linear: an initialiser must treat it as a Linear."""
 
 
+MIXED_NET = "a nested net with BatchNorm, LayerNorm, a Linear subclass, a bias-free and a frozen layer"
+
+
 def mixed_net(seed: int) -> nn.Sequential:
-    """Nested blocks: a 300×200 Linear, BatchNorm, LayerNorm, a Linear subclass, no bias, a frozen layer."""
+    """MIXED_NET: a 300×200 Linear, BatchNorm, LayerNorm, a Linear subclass, no bias, a frozen weight."""
     with seeded(seed):
         net = nn.Sequential(
             nn.Sequential(nn.Linear(200, 300), nn.BatchNorm1d(300), nn.ReLU()),
@@ -27,29 +28,15 @@ def mixed_net(seed: int) -> nn.Sequential:
             nn.Linear(32, 16),
         )
     net[3].weight.requires_grad_(False)
-    return net
-
-
-def verify_reproducible(fn: Callable, name: str) -> None:
-    """Two runs from the same torch seed give the same weights: values come from torch's global RNG."""
-    results = []
-    for _ in range(2):
-        with seeded(0):
-            layer = nn.Linear(20, 30)
-        with seeded(77):
-            call(layer.apply, fn)
-        results.append(layer.weight.detach().clone())
-    if not torch.equal(*results):
-        fail(f"{name} under torch.manual_seed", "the same weights twice", "different weights",
-             "draw with torch (nn.init.*_ or torch.rand*), not numpy or random, so torch.manual_seed controls it")
+    return with_own_values(net, seed)
 
 
 def check_hidden(name: str, fn: Callable, seed: int) -> None:
-    """One initialiser on the mixed net, twice with different seeds, then the RNG check."""
+    """One initialiser on the mixed net, twice with different seeds, then the random generator."""
     for k in range(2):
-        verify_linear_init(fn, name, mixed_net(seed + k), seed + 10 + k, "a nested net with BatchNorm, LayerNorm, "
-                           "a Linear subclass, a bias-free and a frozen layer", EXPECT[name])
-    verify_reproducible(fn, name)
+        verify_linear_init(fn, name, mixed_net(seed + k), seed + 10 + k, MIXED_NET, EXPECT[name])
+    if name in RANDOM:
+        verify_global_rng(fn, name, (40, 25), (seed, seed + 1))
 
 
 @checked
@@ -78,12 +65,13 @@ def check_my_init_hidden(my_init: Callable) -> None:
 
 
 @checked
-def check_init_mixed_hidden(init_mixed: Callable) -> None:
-    """A middle Linear and a BatchNorm that must stay untouched, and a small last layer."""
+def check_init_mixed_hidden(init_mixed: Callable, init_xavier: Callable, init_42: Callable) -> None:
+    """Two middle Linears and a BatchNorm that must stay untouched, and a small last layer."""
     with seeded(331):
-        net = nn.Sequential(nn.Linear(200, 300), nn.BatchNorm1d(300), nn.ReLU(), nn.Linear(300, 300), nn.ReLU(),
-                            nn.Linear(300, 5))
-    verify_init_mixed(init_mixed, net, 332, "a 200-300-300-5 MLP with BatchNorm")
+        net = nn.Sequential(nn.Linear(200, 300), nn.ReLU(), nn.Linear(300, 300), nn.BatchNorm1d(300), nn.ReLU(),
+                            nn.Linear(300, 300), nn.ReLU(), nn.Linear(300, 5))
+    verify_init_mixed(init_mixed, with_own_values(net, 331), 332, "a 200-300-300-300-5 MLP with a BatchNorm1d",
+                      init_xavier, init_42)
 
 
 @checked

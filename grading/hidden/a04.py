@@ -58,6 +58,9 @@ def check_same_parameter_hidden(same_parameter: Callable) -> None:
                 "parameters of different shapes are different parameters")
     verify_same(same_parameter, net[2].bias, copy.copy(net[2].bias), False, "p, copy.copy(p)",
                 "a copy is a new object, even when it looks the same")
+    empty_a, empty_b = nn.Parameter(torch.empty(0)), nn.Parameter(torch.empty(0))
+    verify_same(same_parameter, empty_a, empty_b, False, "two empty parameters",
+                "two objects are two parameters, even empty ones (whose data_ptr() is 0 for all)")
 
 
 @checked

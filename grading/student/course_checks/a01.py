@@ -18,11 +18,36 @@ def mlp() -> nn.Sequential:
         return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
 
 
+def batchnorm_net() -> nn.Sequential:
+    """Nested blocks with a BatchNorm1d, whose running statistics are buffers, not parameters."""
+    with seeded(2):
+        return nn.Sequential(nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU()), nn.Linear(5, 2))
+
+
+def shared_net() -> nn.Sequential:
+    """One Linear(4, 4) used twice: its parameters appear once in named_parameters()."""
+    with seeded(3):
+        shared = nn.Linear(4, 4)
+        return nn.Sequential(nn.Linear(2, 4), shared, nn.ReLU(), shared, nn.Linear(4, 1))
+
+
+def frozen_net() -> nn.Sequential:
+    """The lecture's MLP with its first layer frozen (requires_grad=False)."""
+    net = mlp()
+    net[0].requires_grad_(False)
+    return net
+
+
+CASES = {"the lecture's MLP": mlp, "a nested net with a BatchNorm1d": batchnorm_net,
+         "a net that uses one Linear twice": shared_net, "the MLP with its first layer frozen": frozen_net}
+
+
 def verify_param_shapes(param_shapes: Callable, net: nn.Module, label: str) -> None:
     """param_shapes(net) must map every name of named_parameters() to its shape, nothing else."""
     expected = {name: tuple(p.shape) for name, p in net.named_parameters()}  # before the student can change net
-    found = call(param_shapes, net)
-    what = f"param_shapes({label})"
+    frozen = {name for name, p in net.named_parameters() if not p.requires_grad}
+    what = f"param_shapes(net) on {label}"
+    found = call(param_shapes, net, what=what)
     if not isinstance(found, dict):
         fail(what, "a dict {name: shape}", type_name(found), "build a dict, e.g. with a dict comprehension")
     items = list(dict.items(found))
@@ -37,20 +62,24 @@ def verify_param_shapes(param_shapes: Callable, net: nn.Module, label: str) -> N
             hint = "buffers (BatchNorm's running statistics) are in state_dict() but are not parameters"
         elif len(keys) > len(expected):
             hint = "a parameter shared by several layers appears once in named_parameters()"
-        fail(f"{what} keys", sorted(expected), sorted(keys), hint)
+        elif missing and not extra and set(missing) <= frozen:
+            hint = "frozen parameters (requires_grad=False) are parameters too"
+        found_keys = ", ".join([f"missing {missing}"] * bool(missing) + [f"unexpected {extra}"] * bool(extra))
+        fail(f"{what}: the keys", f"the names {sorted(expected)}", found_keys, hint)
     for key, value in items:
         shape = as_shape(value)
         if shape is None:
-            fail(f"{what}[{key!r}]", "a shape (torch.Size or tuple of ints)", f"{type_name(value)} {short(value)}",
-                 "store p.shape, not the parameter or its values")
-        require(shape == expected[key], f"{what}[{key!r}]", expected[key], shape,
+            fail(f"{what}: the value of {key!r}", "a shape (torch.Size or tuple of ints)",
+                 f"{type_name(value)} {short(value)}", "store p.shape, not the parameter or its values")
+        require(shape == expected[key], f"{what}: the shape of {key!r}", expected[key], shape,
                 "store p.shape of that very parameter")
 
 
 @checked
 def check_param_shapes(param_shapes: Callable) -> None:
-    """Visible test: the shapes of the lecture's MLP."""
-    verify_param_shapes(param_shapes, mlp(), "Linear(4,8)-ReLU-Linear(8,1)")
+    """Visible test: the lecture's MLP, nested blocks with BatchNorm buffers, a shared layer, a frozen layer."""
+    for label, build in CASES.items():
+        verify_param_shapes(param_shapes, build(), label)
 
 
 def unique_parameters(net: nn.Module) -> list[nn.Parameter]:
@@ -65,8 +94,8 @@ def verify_count_parameters(count_parameters: Callable, net: nn.Module, label: s
     with_repeats = sum(p.numel() for _, p in net.named_parameters(remove_duplicate=False))
     with_buffers = expected + sum(b.numel() for b in net.buffers())
     tensors = len(unique_parameters(net))
-    found = call(count_parameters, net)
-    what = f"count_parameters({label})"
+    what = f"count_parameters(net) on {label}"
+    found = call(count_parameters, net, what=what)
     expect_type(found, int, what, "return a Python int, e.g. sum(p.numel() for p in net.parameters())")
     if found != expected:
         hint = "add p.numel() for every parameter in net.parameters()"
@@ -83,43 +112,49 @@ def verify_count_parameters(count_parameters: Callable, net: nn.Module, label: s
 
 @checked
 def check_count_parameters(count_parameters: Callable) -> None:
-    """Visible test: the lecture's MLP has 4*8+8 + 8*1+1 = 49 values."""
-    verify_count_parameters(count_parameters, mlp(), "Linear(4,8)-ReLU-Linear(8,1)")
+    """Visible test: the lecture's MLP (49 values), BatchNorm buffers, a shared layer, a frozen layer, no parameters."""
+    for label, build in CASES.items():
+        verify_count_parameters(count_parameters, build(), label)
+    verify_count_parameters(count_parameters, nn.ReLU(), "nn.ReLU() (no parameters)")
 
 
 def verify_bias_values(bias_values: Callable, net: nn.Module, index: int, label: str) -> None:
     """bias_values(net, index) must be a plain tensor with the bias values, detached from autograd."""
     bias = net[index].bias
     before = bias.detach().clone()
-    found = call(bias_values, net, index)
-    what = f"bias_values({label}, {index})"
+    what = f"bias_values(net, {index}) on {label}"
+    found = call(bias_values, net, index, what=what)
     if isinstance(found, nn.Parameter):
-        fail(what, "a plain torch.Tensor", "an nn.Parameter", "return bias.detach() (or .data), not the parameter itself")
+        fail(what, "a plain torch.Tensor", "an nn.Parameter",
+             "return bias.detach() (or .data), not the parameter itself")
     expect_type(found, torch.Tensor, what, "return the bias values as a tensor, e.g. net[index].bias.detach()")
-    require(not found.requires_grad, f"{what}.requires_grad", False, True,
+    require(not found.requires_grad, f"{what}: requires_grad of the result", False, True,
             "a tensor that takes part in autograd was returned: use .detach()")
-    require(found.grad_fn is None, f"{what}.grad_fn", None, type_name(found.grad_fn),
+    require(found.grad_fn is None, f"{what}: grad_fn of the result", None, type_name(found.grad_fn),
             "the result still has autograd history: detach it")
-    require(tuple(found.shape) == tuple(bias.shape), f"{what}.shape", tuple(bias.shape), tuple(found.shape),
-            f"take the bias of net[{index}], not its weight or another layer's")
-    require(found.dtype == bias.dtype, f"{what}.dtype", bias.dtype, found.dtype, "do not convert the values")
+    require(tuple(found.shape) == tuple(bias.shape), f"{what}: the shape of the result", tuple(bias.shape),
+            tuple(found.shape), f"take the bias of net[{index}], not its weight or another layer's")
+    require(found.dtype == bias.dtype, f"{what}: the dtype of the result", bias.dtype, found.dtype,
+            "do not convert the values")
     if not torch.equal(found, before):
         fail(what, f"the values of net[{index}].bias {short(before.tolist())}", short(found.tolist()),
              f"take net[{index}].bias, the bias of the layer at that index")
-    require(bias.requires_grad and torch.equal(bias.detach(), before), f"net[{index}].bias after the call",
+    require(bias.requires_grad and torch.equal(bias.detach(), before), f"{what}: net[{index}].bias after the call",
             "unchanged and still requiring grad", "modified", "read the bias; do not change or freeze it")
 
 
 @checked
 def check_bias_values(bias_values: Callable) -> None:
-    """Visible test: the bias of the MLP's last layer."""
-    verify_bias_values(bias_values, mlp(), 2, "mlp")
+    """Visible test: the biases of the MLP's two layers, also in float64."""
+    verify_bias_values(bias_values, mlp(), 2, "the lecture's MLP")
+    verify_bias_values(bias_values, mlp(), 0, "the lecture's MLP")
+    verify_bias_values(bias_values, mlp().double(), 0, "the lecture's MLP in float64")
 
 
 def verify_has_no_grads(has_no_grads: Callable, net: nn.Module, expected: bool, label: str, hint: str) -> None:
     """has_no_grads(net) must be the bool ``expected`` in the situation ``label``."""
-    found = call(has_no_grads, net)
     what = f"has_no_grads(net) {label}"
+    found = call(has_no_grads, net, what=what)
     expect_type(found, bool, what, "return a Python bool (True/False), e.g. all(p.grad is None for p in ...)")
     require(found is expected, what, expected, found, hint)
 
@@ -133,13 +168,21 @@ def backward_once(net: nn.Module, inputs: int) -> None:
 
 @checked
 def check_has_no_grads(has_no_grads: Callable) -> None:
-    """Visible test: a fresh net, after backward, after zero_grad(set_to_none=False), after zero_grad()."""
+    """Visible test: a fresh net, after backward, after both kinds of zero_grad, one gradient only, no parameters."""
     net = mlp()
-    verify_has_no_grads(has_no_grads, net, True, "for a fresh net", "before any backward every .grad is None")
+    verify_has_no_grads(has_no_grads, net, True, "on the lecture's MLP, fresh",
+                        "before any backward every .grad is None")
     backward_once(net, 4)
-    verify_has_no_grads(has_no_grads, net, False, "after backward()", "after backward() the parameters hold gradients")
+    verify_has_no_grads(has_no_grads, net, False, "on the MLP after backward()",
+                        "after backward() the parameters hold gradients")
     net.zero_grad(set_to_none=False)
-    verify_has_no_grads(has_no_grads, net, False, "after zero_grad(set_to_none=False)",
+    verify_has_no_grads(has_no_grads, net, False, "on the MLP after zero_grad(set_to_none=False)",
                         "a tensor of zeros is still a gradient: test p.grad is None, not its values")
     net.zero_grad()
-    verify_has_no_grads(has_no_grads, net, True, "after zero_grad()", "zero_grad() sets every .grad back to None")
+    verify_has_no_grads(has_no_grads, net, True, "on the MLP after zero_grad()",
+                        "zero_grad() sets every .grad back to None")
+    net[2].bias.grad = torch.ones_like(net[2].bias)
+    verify_has_no_grads(has_no_grads, net, False, "on the MLP when only its last bias holds a gradient",
+                        "look at every parameter of the net, not only some of them")
+    verify_has_no_grads(has_no_grads, nn.ReLU(), True, "on nn.ReLU() (no parameters)",
+                        "a module without parameters holds no gradient")

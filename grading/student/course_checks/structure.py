@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
+from torch import nn
 
-from .messages import fail, require
+from .messages import CheckFailed, fail, require
+
+
+class CustomLinear(nn.Linear):
+    """A subclass of nn.Linear, as a layer of one's own would be: it is an nn.Linear for isinstance."""
 
 
 def type_name(value: object) -> str:
@@ -38,6 +43,15 @@ def short(value: object, limit: int = 80) -> str:
         text = f"<unprintable: {type(exc).__name__}>"
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(module: nn.Module) -> str:
+    """A layer for messages: a Linear with its sizes ('Linear(256, 10, bias=False)', 'CustomLinear(4, 4)'),
+    any other module by its class name."""
+    name = type(module).__name__
+    if isinstance(module, nn.Linear):
+        return f"{name}({module.in_features}, {module.out_features}{'' if module.bias is not None else ', bias=False'})"
+    return name
 
 
 def as_shape(value: object) -> tuple[int, ...] | None:
@@ -73,3 +87,21 @@ def verify_fresh(first: torch.nn.Module, second: torch.nn.Module, what: str) -> 
         if p.shape == q.shape and torch.equal(p.detach(), q.detach()):
             fail(f"{what}: values of {name} in two calls", "different random values", "identical values",
                  "let each new layer draw its own initial values; do not copy or reseed")
+
+
+def fails(verify: Callable[[], object]) -> bool:
+    """Whether a check of one of the student's helper functions fails."""
+    try:
+        verify()
+    except CheckFailed:
+        return True
+    return False
+
+
+def blame(failure: CheckFailed, helpers: dict[str, Callable[[], object] | None]) -> CheckFailed:
+    """The failure, its hint naming the first of the student's helpers (name -> its test) that fails its own test."""
+    for helper, verify in helpers.items():
+        if verify is not None and fails(verify):
+            return failure.with_hint(f"this part is built by your {helper}, which fails its own test: "
+                                     f"fix {helper} first")
+    return failure
