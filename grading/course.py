@@ -126,7 +126,17 @@ def nbgrader(course_dir: Path, *args: str, check: bool = True,
     return done
 
 
+RELEASE_CONFIG = '''\
+# nbgrader reads this file when you validate the notebook in this folder (`nbgrader validate
+# exercises.ipynb`, or the Validate button); validating needs no settings.
+c = get_config()  # noqa: F821 (provided by nbgrader)
+'''
+
+
 def generate(course_dir: Path, assignment: str) -> Path:
-    """Generate the student version of one assignment with nbgrader; return its release folder."""
+    """Generate the student version of one assignment with nbgrader; return its release folder, which
+    also holds a minimal nbgrader_config.py so that validating there does not warn that none was found."""
     nbgrader(course_dir, "generate_assignment", assignment, "--force")
-    return course_dir / "release" / assignment
+    release = course_dir / "release" / assignment
+    (release / "nbgrader_config.py").write_text(RELEASE_CONFIG)
+    return release
