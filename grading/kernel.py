@@ -96,8 +96,12 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
         else:
             warden.supervise(lifeline, report)  # returns in the kernel, two forks below
             lifeline = None
-            # the home folder is read-only now: IPython's profile goes to the private /tmp
-            os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
+            # the machine's home folders are out of sight: a home of its own in the scratch, where IPython's
+            # profile, matplotlib's and fontconfig's caches go (instead of a warning on stderr, which costs points)
+            os.environ["HOME"] = tempfile.mkdtemp(prefix="home-")
+            os.environ["IPYTHONDIR"] = os.path.join(os.environ["HOME"], ".ipython")
+            if uid is not None:
+                os.chown(os.environ["HOME"], uid, uid)
     seal_checks()
     if lifeline is not None:
         exit_with(lifeline)  # unconfined: a thread of the kernel watches the launcher

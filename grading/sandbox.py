@@ -19,10 +19,11 @@ import ctypes
 import fcntl
 import json
 import os
-import socket
-import struct
+import platform
 import resource
+import socket
 import stat
+import struct
 import sys
 from pathlib import Path
 
@@ -39,6 +40,13 @@ MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 MOUNT_FLAGS = {"ro": MS_RDONLY, "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                "noatime": MS_NOATIME, "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 PRIVATE_TMP = ("/tmp", "/dev/shm")
+# what every kernel's root holds besides its interpreter and files: programs, libraries, configuration, /sys
+# (torch reads the CPUs there) and the old /proc (the PID namespace's init mounts its own over it)
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys", "/proc")
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+STAGES = ("/mnt", "/media", "/srv", "/boot", "/home", "/var", "/run", "/opt")  # where the new root may be built
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}  # glibc has no wrapper for pivot_root
+MNT_DETACH = 2
 KERNEL_UID_BASE = 200000   # as root, the kernel launched as pid P runs as uid and gid KERNEL_UID_BASE + P
 MAX_TASKS = 512            # processes and threads one kernel user may have (stops a fork bomb)
 SCRATCH_MB = 512           # default size of the scratch: /tmp, /dev/shm and the working copy together
@@ -138,38 +146,53 @@ def mount_proc() -> None:
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def locked_ancestor(path: str) -> str | None:
-    """The outermost folder above ``path`` that other users cannot enter (e.g. ``/root``), if any."""
-    parts = Path(path).parts
-    for depth in range(2, len(parts)):
-        folder = os.path.join(*parts[:depth])
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            return folder
-    return None
+def pivot_root(new_root: str) -> None:
+    """Make ``new_root`` (a mount point) this namespace's root and drop the old one."""
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise SandboxError(0, f"pivot_root: unknown syscall number on {platform.machine()}")
+    os.chdir(new_root)
+    _check(_libc.syscall(number, b".", b"."), "pivot_root")  # the old root now lies on top of the new one
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
 
 
-def expose(needed: list[str]) -> None:
-    """Make the kernel's own interpreter, modules and connection file reachable for its own user.
-
-    A folder others cannot enter (Python installed under ``/root``) is covered by a tmpfs that
-    holds only bind mounts of what the kernel needs from it; the rest of it stays out of sight.
+def enter_new_root(keep: list[str]) -> None:
+    """Pivot into a root that holds only what a kernel needs, as bubblewrap-style sandboxes do: the
+    system's programs, libraries and /etc, /sys, a minimal /dev, and ``keep`` (the interpreter, its
+    modules, the scratch's /tmp, the working copy), each bound with what is mounted below it (the
+    hidden folders' covers, the scratch). Home folders, other courses and the rest of the machine
+    are not in it at all.
     """
-    by_folder: dict[str, set[str]] = {}
-    for path in needed:
-        folder = locked_ancestor(path) if os.path.exists(path) else None
-        if folder:
-            by_folder.setdefault(folder, set()).add(Path(path).parts[len(Path(folder).parts)])
-    for folder, names in by_folder.items():
-        fds = {name: os.open(os.path.join(folder, name), os.O_PATH) for name in names}
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-        for name, fd in fds.items():
-            target = os.path.join(folder, name)
-            if stat.S_ISDIR(os.fstat(fd).st_mode):
-                os.mkdir(target)
-            else:
-                open(target, "w").close()
-            _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
-            os.close(fd)
+    paths = [p for p in (*SYSTEM, *keep) if os.path.lexists(p)]
+    links = {p: os.readlink(p) for p in paths if os.path.islink(p) and os.path.dirname(p) == "/"}  # /lib -> usr/lib
+    sources = sorted({os.path.realpath(p) for p in paths if p not in links}, key=len)
+    outer = [p for p in sources if not _under(p, [q for q in sources if q != p])]
+    fds = {path: os.open(path, os.O_PATH) for path in outer}
+    devices = {name: os.open(f"/dev/{name}", os.O_PATH) for name in DEVICES if os.path.exists(f"/dev/{name}")}
+    shm = os.open("/dev/shm", os.O_PATH)
+    # a staging tmpfs on a folder outside everything kept (a recursive bind would copy it along)
+    stage = next((d for d in STAGES if os.path.isdir(d) and not os.path.islink(d)
+                  and not _under(d, outer) and not any(_under(p, [d]) for p in outer)), None)
+    if stage is None:
+        raise SandboxError(0, f"no folder to build the kernel's root in (tried {', '.join(STAGES)})")
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    new = os.path.join(stage, "root")
+    os.mkdir(new, 0o755)
+    _mount(new, new, None, MS_BIND)
+    for path, fd in fds.items():
+        _bind_back(fd, new + path, MS_REC)
+    for link, target in links.items():
+        os.symlink(target, new + link)
+    os.makedirs(new + "/dev", exist_ok=True)
+    _mount("tmpfs", new + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    for name, fd in devices.items():
+        _bind_back(fd, f"{new}/dev/{name}")
+    _bind_back(shm, f"{new}/dev/shm")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{new}/dev/{name}")
+    pivot_root(new)
 
 
 def _bind_back(fd: int, target: str, flags: int = 0) -> None:
@@ -221,13 +244,13 @@ def scratch_size(env: dict[str, str]) -> int:
 def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[str],
                   scratch_bytes: int, owner: int | None) -> None:
     """Hide folders behind empty read-only tmpfs; give the kernel one bounded scratch tmpfs for its
-    /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted over ``workdir``; the rest read-only.
+    /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted over ``workdir``; then pivot
+    into a root holding only what the kernel needs (:func:`enter_new_root`), all read-only but the scratch.
 
     ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file, or the folder of
     its sockets) that lie under ``/tmp`` are bound back into the private ``/tmp``, read-only except
     the folder of its sockets (root's, which the kernel binds before it drops its privileges).
     """
-    before = {mount_id for mount_id, _, _ in _mounts()}
     real = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     # what the kernel needs from under /tmp (a virtualenv or checkout there, its connection file)
     inside = {path: os.open(path, os.O_PATH) for path in {*needed, *carry}
@@ -255,17 +278,16 @@ def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[
             _bind_back(fd, path, MS_REC)
         else:
             os.close(fd)
-    covered = [*PRIVATE_TMP]
+    covered: list[str] = []
     for path in sorted({os.path.realpath(p) for p in hide if p}, key=len):
-        if os.path.isdir(path) and not _under(path, covered[len(PRIVATE_TMP):]):
+        if os.path.isdir(path) and not _under(path, covered):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
             covered.append(path)
     _bind_back(parts["work"], workdir)
-    expose(needed)
+    enter_new_root([*needed, "/tmp", workdir])
     writable = [workdir, *PRIVATE_TMP, *(p for p in carry if os.path.isdir(p))]
-    for mount_id, point, flags in _mounts():
-        shadowed = mount_id in before and _under(point, covered)  # an old mount now under a tmpfs of ours
-        if point in writable or shadowed or _under(point, ["/proc", "/sys", "/dev"]) or flags & MS_RDONLY:
+    for _, point, flags in _mounts():  # every mount is new since the pivot
+        if point in writable or _under(point, ["/proc", "/sys", "/dev"]) or flags & MS_RDONLY:
             continue
         _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
     _mount(None, workdir, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)

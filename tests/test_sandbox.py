@@ -30,6 +30,9 @@ ATTEMPTS = {
     "signal the parent": "os.kill(os.getppid(), 0)",
     "undo a mount": "import subprocess; subprocess.run(['umount', COURSE], check=True, capture_output=True)",
     "reach a port on the machine's loopback": "import socket; socket.create_connection(('127.0.0.1', PORT), 3)",
+    "list home folders": "os.listdir('/home')",
+    "read root's files": "open('/root/.bashrc').read()",
+    "look around the machine": "os.listdir('/var')",
     "see the machine's processes": "assert [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 50]",
 }
 
@@ -47,8 +50,8 @@ def kernels(request, tmp_path_factory):
         yield root, provider
 
 
-def run(provider, root, sources: list[str], port: int = 0) -> list[str]:
-    """Run cells in one kernel in ``root/autograded/ann/a`` (reached as grading reaches it); stdout of each."""
+def run(provider, root, sources: list[str], port: int = 0, stream: str = "stdout") -> list[str]:
+    """Run cells in one kernel in ``root/autograded/ann/a`` (reached as grading reaches it); ``stream`` of each."""
     workdir = root / "autograded" / "ann" / "a"
     workdir.mkdir(parents=True, exist_ok=True)
     setup = (f"import os\nCOURSE = {str(root)!r}\nREPO = {str(course.ROOT)!r}\nPORT = {port}\n"
@@ -63,7 +66,7 @@ def run(provider, root, sources: list[str], port: int = 0) -> list[str]:
     finally:
         os.environ.clear()
         os.environ.update(old)
-    return ["".join(o.get("text", "") for o in c.outputs if o.get("name") == "stdout").strip() for c in nb.cells[1:]]
+    return ["".join(o.get("text", "") for o in c.outputs if o.get("name") == stream).strip() for c in nb.cells[1:]]
 
 
 def test_every_attempt_to_reach_out_fails(kernels):
@@ -88,6 +91,16 @@ def test_honest_work_still_runs(kernels):
     ])
     assert out == ["mine", "True", "3.0 True", "checks importable", "warned"]
     assert not (root / "autograded" / "ann" / "a" / "notes.txt").exists()  # written to its scratch copy, gone
+
+
+def test_plotting_and_torch_write_nothing_to_stderr(kernels):
+    """A test cell that writes to stderr scores 0: the sandbox must not make honest code warn (matplotlib's
+    config folder, fontconfig's cache, torch reading the CPUs)."""
+    root, provider = kernels
+    err = run(provider, root, ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+                               "import torch\nx = torch.randn(64, 64) @ torch.randn(64, 64)\nprint(torch.get_num_threads())"],
+              stream="stderr")
+    assert err == ["", ""]
 
 
 def test_the_receipt_key_is_gone_before_student_code_runs(kernels):
