@@ -34,6 +34,11 @@ c.CourseDirectory.course_id = {course_id!r}
 # The gradebook is an SQLite file here by default. For a large course, point nbgrader at
 # PostgreSQL instead, e.g. "postgresql://user:password@host/gradebook".
 c.CourseDirectory.db_url = {db_url!r}
+# nbgrader's exchange (Formgrader's release and collect, the students' Assignment List) lives in the
+# course directory, so Formgrader has one to use. If students on a shared JupyterHub fetch and submit
+# through it, point it at a folder every user can write (mode 1777), e.g. "/srv/nbgrader/exchange".
+c.Exchange.root = os.path.join({root!r}, "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 # Hidden test cells import the instructor-only checks from the `grading` package.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in ({repo!r}, os.environ.get("PYTHONPATH", "")) if p
