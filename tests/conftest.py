@@ -1,0 +1,15 @@
+"""What the browser and database tests need from this machine, said at the top of every test run."""
+from __future__ import annotations
+
+import pytest
+
+from browser_harness import CHROMIUM, chromium_missing
+from postgres_server import INITDB, postgres_missing
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One line each: the Chromium and PostgreSQL the tests use, or why their tests are skipped."""
+    browser = chromium_missing()
+    database = postgres_missing()
+    return [f"browser tests: {f'skipped: {browser}' if browser else f'Chromium at {CHROMIUM}'}",
+            f"PostgreSQL tests: {f'skipped: {database}' if database else f'server from {INITDB[-1].parent}'}"]
