@@ -11,11 +11,13 @@ import shutil
 import tempfile
 import time
 import zipfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from . import course, sandbox
 from .collect import collect
-from .gradebook import all_cell_scores, cell_scores, max_scores, register_students
+from .gradebook import (GradebookUnreachable, all_cell_scores, cell_scores, max_scores, register_students,
+                        require_reachable, scratch_database, shown)
 from .lms import AssignmentUnknown
 from .pipeline import KERNELS, Settings, grade_all, progress
 from .plots import write_report
@@ -29,6 +31,8 @@ def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
     """Generate every assignment's student version with nbgrader, plus a zip of each for an LMS."""
     if db_url is None and (course_dir / "nbgrader_config.py").exists():
         db_url = db_url_of(course_dir)  # keep the gradebook an earlier release chose
+    if db_url is not None:
+        require_reachable(db_url)  # a server that refuses: say so before anything is written
     course.prepare(course_dir, db_url)
     zips = []
     for assignment in course.assignments():
@@ -53,6 +57,8 @@ def db_url_of(course_dir: Path) -> str:
 def autograde(course_dir: Path, submissions: Path, settings: Settings,
               assignment_id: str | None = None) -> list[Row]:
     """Take in a class, grade every readable submission in parallel, write grades.csv and questions.csv."""
+    if (course_dir / "nbgrader_config.py").exists():
+        require_reachable(db_url_of(course_dir))  # a server that refuses: say so before anything is written
     if not (course_dir / "release").is_dir():
         release(course_dir)
     intake = collect(submissions, course_dir, course.assignments(), assignment_id)
@@ -136,31 +142,48 @@ def demo(course_dir: Path, jobs: int) -> None:
           f"  {index}\n  {course_dir / 'feedback'}")
 
 
-def bench(students: int, jobs: int) -> None:
-    """Grade one synthetic class with stock serial nbgrader and with ours; check equal scores; print the ratio."""
-    with tempfile.TemporaryDirectory() as tmp:
-        stock_dir, ours_dir, class_dir = Path(tmp) / "stock", Path(tmp) / "ours", Path(tmp) / "class"
-        release(stock_dir)
-        release(ours_dir)
-        build_bench_class(stock_dir / "release", course.assignments(), class_dir, students)
-        collect(class_dir, stock_dir, course.assignments())
+def bench(students: int, jobs: int, db_url: str | None = None) -> None:
+    """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL); compare."""
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
+        server = stack.enter_context(scratch_database(db_url)) if db_url else None
+        release(base_dir)
+        release(ours_dir, server)
+        build_bench_class(base_dir / "release", course.assignments(), class_dir, students)
         start = time.monotonic()
-        for assignment in course.assignments():
-            course.nbgrader(stock_dir, "autograde", assignment, "--force")
-        stock = time.monotonic() - start
+        if server is None:
+            collect(class_dir, base_dir, course.assignments())
+            for assignment in course.assignments():
+                course.nbgrader(base_dir, "autograde", assignment, "--force")
+        else:
+            autograde(base_dir, class_dir, Settings(jobs=jobs, timeout=30))
+        base = time.monotonic() - start
         start = time.monotonic()
         rows = autograde(ours_dir, class_dir, Settings(jobs=jobs, timeout=30))
         ours = time.monotonic() - start
         differ = [(r.student, r.assignment) for r in rows
-                  if cell_scores(db_url_of(stock_dir), r.assignment, r.student)
+                  if cell_scores(db_url_of(base_dir), r.assignment, r.student)
                   != cell_scores(db_url_of(ours_dir), r.assignment, r.student)]
         n = len(rows)
         print(f"{n} notebooks, {jobs} jobs, {os.cpu_count()} cores")
-        print(f"stock nbgrader autograde (serial): {stock:7.1f} s  {stock / n:.2f} s/notebook")
-        print(f"python -m grading autograde:       {ours:7.1f} s  {ours / n:.2f} s/notebook")
-        print(f"ratio: {stock / ours:.1f}x faster; scores identical: {not differ}")
+        if server is None:
+            print(f"stock nbgrader autograde (serial): {base:7.1f} s  {base / n:.2f} s/notebook")
+            print(f"python -m grading autograde:       {ours:7.1f} s  {ours / n:.2f} s/notebook")
+            print(f"ratio: {base / ours:.1f}x faster; scores identical: {not differ}")
+        else:
+            print(f"python -m grading autograde, SQLite gradebook:     {base:7.1f} s  {base / n:.2f} s/notebook")
+            print(f"python -m grading autograde, PostgreSQL gradebook: {ours:7.1f} s  {ours / n:.2f} s/notebook"
+                  f"  (a scratch database on {shown(db_url)}, dropped after)")
+            print(f"PostgreSQL/SQLite time: {ours / base:.2f}; scores identical: {not differ}")
         if differ:
             raise SystemExit(f"scores differ for {differ}")
+
+
+def postgres_url(value: str) -> str:
+    """The type of bench's --db-url: a PostgreSQL URL (the scratch database is made with PostgreSQL's SQL)."""
+    if not value.startswith(("postgresql://", "postgresql+")):
+        raise argparse.ArgumentTypeError("a postgresql://user:password@host/database URL is needed")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -191,6 +214,9 @@ def parser() -> argparse.ArgumentParser:
     ben = sub.add_parser("bench", help="stock nbgrader versus ours on the same synthetic class")
     ben.add_argument("--students", type=int, default=10)
     ben.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ben.add_argument("--db-url", type=postgres_url,
+                     help="a PostgreSQL server, e.g. postgresql://user:pw@host/db (its user may create databases): "
+                          "grade the class with ours on SQLite and on a scratch database there, instead of stock")
     return top
 
 
@@ -199,14 +225,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     course_dir = args.course_dir.resolve()
     if args.command == "release":
-        for path in release(course_dir, args.db_url):
+        try:
+            paths = release(course_dir, args.db_url)
+        except GradebookUnreachable as exc:
+            raise SystemExit(f"error: {exc}") from None
+        for path in paths:
             print(path)
     elif args.command == "autograde":
         settings = Settings(jobs=args.jobs, timeout=args.timeout, kernel=args.kernel, memory_mb=args.memory_mb,
                             scratch_mb=args.scratch_mb)
         try:
             rows = autograde(course_dir, args.submissions.resolve(), settings, args.assignment)
-        except AssignmentUnknown as exc:
+        except (AssignmentUnknown, GradebookUnreachable) as exc:
             raise SystemExit(f"error: {exc}") from None
         print(summary(rows))
         print(f"wrote {course_dir / 'reports' / 'grades.csv'} and questions.csv")
@@ -219,5 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         demo(course_dir, args.jobs)
     elif args.command == "bench":
-        bench(args.students, args.jobs)
+        try:
+            bench(args.students, args.jobs, args.db_url)
+        except GradebookUnreachable as exc:
+            raise SystemExit(f"error: {exc}") from None
     return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
 KERNELS = ("warm", "fresh")
+# How nbgrader logs a failed gradebook access: SQLAlchemy's exception, or nbgrader's own wrapper of it.
+GRADEBOOK_ERROR = re.compile(r"(?:sqlalchemy\.exc\.\w+|nbgrader\.api\.InvalidEntry): ([^\n]+)")
 PR_SET_PDEATHSIG = 1
 
 
@@ -118,6 +121,9 @@ def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[st
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in
                                      o.get("evalue", "") for o in errors):
         return "memory_limit", "the notebook tried to use more memory than allowed"
+    database = GRADEBOOK_ERROR.search(text) if failed is not None else None
+    if database:  # e.g. its server restarted: nothing wrong with the submission
+        return "error", f"not graded, the gradebook failed: {database.group(1)[:160]}; run autograde again"
     if failed is not None or nb is None:
         return "error", (log[-1] if log else failed or "nbgrader failed")[:200]
     return "ok", ""
