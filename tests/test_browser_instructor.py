@@ -13,7 +13,7 @@ from typing import Iterator
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
+from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page, expect
 
 from browser_harness import JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
@@ -75,7 +75,7 @@ def formgrader(page: Page, lab: JupyterLab) -> FrameLocator:
     return frame
 
 
-def submission_row(frame: FrameLocator, student: str):
+def submission_row(frame: FrameLocator, student: str) -> Locator:
     """The row of a student's submission in Formgrader's list of submitted notebooks."""
     return frame.locator("#main-table tr").filter(has=frame.locator("a.name-shown", has_text=student))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from browser_harness import Console, JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
@@ -46,12 +46,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
         yield context
 
 
-def editor(page: Page, function: str):
+def editor(page: Page, function: str) -> Locator:
     """The code editor of the solution cell that defines ``function``."""
     return page.locator(".jp-CodeCell .cm-content").filter(has_text=f"def {function}(")
 
 
-def output_of(page: Page, check: str):
+def output_of(page: Page, check: str) -> Locator:
     """The output area of the visible test cell that calls ``check``."""
     return page.locator(".jp-CodeCell").filter(has=page.locator(".cm-content", has_text=f"{check}(")).locator(
         ".jp-OutputArea")
