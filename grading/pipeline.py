@@ -29,7 +29,7 @@ import nbformat
 from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, fastpath, outputs, receipts, sandbox, warden
+from . import course, fastpath, outputs, sandbox, warden
 from .warm.kernels import FreshKernels, WarmKernels
 from .warm.protocol import ENV_MEMORY
 
@@ -102,7 +102,7 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
     os.unlink(report)
     path = Path.cwd() / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
-    flags += receipts.flags(nb.cells) + outputs.flags(nb.cells) if nb is not None else []
+    flags += outputs.flags(nb.cells) if nb is not None else []
     return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
 
 
@@ -116,7 +116,7 @@ def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[st
     if "Timeout waiting for IOPub output" in text:
         return "output_limit", (f"a cell's output stopped arriving: one over {outputs.MAX_MESSAGE_BYTES // 2**20} MiB "
                                 "is refused unread (or the machine was too busy to pass it on)")
-    if "CellTimeoutError" in text or "timed out" in text or "KeyboardInterrupt" in names:
+    if "CellTimeoutError" in text or "timed out" in text or names & {"KeyboardInterrupt", "CellTimeoutError"}:
         return "timeout", "a cell ran longer than the time limit"
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in
                                      o.get("evalue", "") for o in errors):

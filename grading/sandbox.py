@@ -347,18 +347,6 @@ def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int 
     return how
 
 
-def scrub_environ(name: str) -> None:
-    """Overwrite a variable's value in the process's original environment block (/proc/self/environ)."""
-    environ = ctypes.POINTER(ctypes.c_void_p).in_dll(_libc, "environ")
-    prefix = name.encode() + b"="
-    index = 0
-    while environ[index]:
-        entry = ctypes.string_at(environ[index])
-        if entry.startswith(prefix):
-            ctypes.memset(environ[index] + len(prefix), ord("0"), len(entry) - len(prefix))
-        index += 1
-
-
 def probe() -> str:
     """Whether kernels can be confined on this machine, tried in a throw-away process: how, or why not."""
     import subprocess

@@ -85,6 +85,20 @@ HOSTILE = {
 
 def param_shapes(net):
     return Anything()'''}, ["test_param_shapes", "test_param_shapes_hidden"]),
+    "forge_answers": (A01, {"count_parameters": '''import sys
+import grading.probe
+probe = sys.modules["grading.probe"]
+real = probe.answer
+
+def answer(request, namespace):
+    """Answers every call the grader makes with the lecture's count, whatever was asked."""
+    reply = real(request, namespace)
+    reply.pop("error", None)
+    reply["result"] = {"t": "py", "v": 49}
+    return reply
+
+probe.answer = answer
+''' + WRONG_COUNT}, ["test_count_parameters_hidden"]),
     "read_solutions": (A01, {"param_shapes": '''import json, os
 import course_checks
 root = os.path.dirname(os.path.dirname(os.path.dirname(course_checks.__file__)))

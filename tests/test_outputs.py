@@ -1,5 +1,5 @@
 """Floods of output, graded as a class is (`python -m grading autograde`): each cell keeps at most
-1,000,000 characters, what decides a score (errors, stderr, the checks' receipts) is always kept,
+1,000,000 characters, what decides a score (errors, stderr) is always kept,
 and a single output over 256 MiB is refused unread with its own status.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pytest
 from grading import course
 from grading.gradebook import cell_scores
 from grading.outputs import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
-from grading.student.course_checks.receipt import ENV_KEY, RECEIPT, mac
 from grading.submissions import fill, reference_answers
 from grading.tables import read
 from harness import cli
@@ -20,14 +19,17 @@ from harness import cli
 A01 = "01_parameter_access"
 KEPT = 1_000_000
 CHATTY_SHAPES = '''def param_shapes(net):
-    """Right, after printing 1.5 MB at every call (inside the test cells)."""
+    """Right, after printing 1.5 MB at every call (while the checks call it)."""
     print("chat " * 300_000)
     return {name: p.shape for name, p in net.named_parameters()}'''
+CHATTER = "print('chat ' * 300_000)\n"  # 1.5 MB at the top of a solution cell
 STUDENTS = {
     "quiet": {},
     "flood": {"param_shapes": "for i in range(3000):\n    print('spam ' * 200, flush=True)\n"
                               + reference_answers(A01)["param_shapes"]},
-    "chatty": {"param_shapes": CHATTY_SHAPES},
+    "chatty": {"param_shapes": CHATTER + reference_answers(A01)["param_shapes"],
+               "count_parameters": CHATTER + reference_answers(A01)["count_parameters"]},
+    "chatty_in_checks": {"param_shapes": CHATTY_SHAPES},
     "huge_error": {"bias_values": '''def bias_values(net, index):
     raise ValueError("y" * 5_000_000)'''},
     "giant_message": {"count_parameters": "print('x' * 300_000_000)\n" + reference_answers(A01)["count_parameters"]},
@@ -82,12 +84,22 @@ def test_a_flood_is_cut_flagged_and_keeps_every_point(graded, student):
 
 
 def test_each_cell_has_its_own_room(graded):
-    """The chatty student's two test cells each show (nearly) a full cell's worth of chatter."""
+    """The chatty student's two solution cells each show (nearly) a full cell's worth of chatter."""
     course_dir, _, _ = graded
     shown = {c.metadata["nbgrader"]["grade_id"]: sum(len(o.get("text", "")) for o in c.outputs)
              for c in autograded(course_dir, "chatty").cells
-             if c.metadata.get("nbgrader", {}).get("grade_id") in ("test_param_shapes", "test_param_shapes_hidden")}
+             if c.metadata.get("nbgrader", {}).get("grade_id") in ("param_shapes", "count_parameters")}
     assert len(shown) == 2 and all(KEPT - 100 <= n <= KEPT for n in shown.values()), shown
+
+
+def test_what_a_function_prints_while_the_grader_calls_it_is_not_kept(graded):
+    """Test cells run in the grader: a test cell shows its check's line, not the student's chatter."""
+    course_dir, rows, cells = graded
+    assert rows["chatty_in_checks"]["status"] == "ok" and not rows["chatty_in_checks"]["flags"]
+    assert not lost(cells, "chatty_in_checks")
+    tests = [c for c in autograded(course_dir, "chatty_in_checks").cells
+             if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_param_shapes")]
+    assert len(tests) == 2 and all(outputs_size(c) < 1_000 for c in tests)
 
 
 def message(kind: str, content: dict, metadata: dict | None = None) -> dict:
@@ -107,28 +119,22 @@ def bounded_step(**limits: int) -> BoundedExecute:
     return step
 
 
-def test_past_the_cut_what_decides_a_score_is_still_kept(monkeypatch):
-    """The course's checks swallow student stderr, but nbgrader scores any test cell writing to stderr 0,
-    so a cut must never drop stderr, an error or a signed receipt: only the chatter around them."""
-    monkeypatch.setenv(ENV_KEY, "run key")
-    signed = {"check": "check_param_shapes", "serial": 1, "restored": [],
-              "mac": mac("run key", "check_param_shapes", 1, [])}
+def test_past_the_cut_what_decides_a_score_is_still_kept():
+    """nbgrader scores a cell writing to stderr or showing an error 0, so a cut must never drop stderr or
+    an error: only the chatter around them."""
     step = bounded_step(max_cell_chars=1000)
     cell = step.nb.cells[0]
     for msg in [message("stream", {"name": "stdout", "text": "chat " * 400}),
                 message("display_data", {"data": {"text/plain": "big"}}, {"x": "y" * 5000}),
                 message("stream", {"name": "stderr", "text": "oops " * 10_000}),
-                message("display_data", {"data": {"text/plain": "forged"}}, {RECEIPT: {**signed, "mac": "0"}}),
-                message("display_data", {"data": {"text/plain": "✔ passed"}}, {RECEIPT: signed}),
                 message("error", {"ename": "AssertionError", "evalue": "z" * 50_000, "traceback": []}),
                 message("stream", {"name": "stdout", "text": "more chat"})]:
         step.process_message(msg, cell, 0)
     kinds = [(o.output_type, o.get("name"), CUT in o.get("metadata", {})) for o in cell.outputs]
     assert kinds == [("stream", "stdout", False), ("display_data", None, True), ("stream", "stderr", False),
-                     ("display_data", None, False), ("error", None, False)]
+                     ("error", None, False)]
     assert len(cell.outputs[0].text) == 1000
-    assert len(cell.outputs[2].text) <= ERROR_CHARS + 5 and len(cell.outputs[4].evalue) <= ERROR_CHARS + 5
-    assert cell.outputs[3].metadata[RECEIPT] == signed
+    assert len(cell.outputs[2].text) <= ERROR_CHARS + 5 and len(cell.outputs[3].evalue) <= ERROR_CHARS + 5
 
 
 @pytest.mark.parametrize("flood", ["padded_metadata", "display_fan_out", "comm_state", "many_cells"])

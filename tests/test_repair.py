@@ -20,6 +20,7 @@ from nbgrader.tests import create_grade_and_solution_cell, create_grade_cell, cr
 from nbgrader.utils import compute_checksum
 
 from grading import course
+from grading.outputs import CHECKS
 from grading.repair import Repair, repair, repair_file, tracked_id
 from grading.submissions import fill, reference_answers
 from grading.synthetic import damages, first_function, pasted, position, save, stripped
@@ -253,7 +254,11 @@ def test_damaged_notebooks_keep_full_marks_through_the_cli(tmp_path):
     put_back = [tracked_id(c) for c in nbformat.read(released, as_version=4).cells
                 if (tracked_id(c) or "").startswith(f"test_{name}")]
     assert len(put_back) > 1 and f"deleted cells put back: {', '.join(put_back)}" in grades["max"]["flags"]
-    # max's full marks took the hidden tests' own receipts: nbgrader put the hidden tests back into his cells
+    # max's full marks took the hidden tests: nbgrader put them back into his cells, and the grader ran them
+    graded = nbformat.read(course_dir / "autograded" / "max" / assignment / f"{course.NOTEBOOK}.ipynb", as_version=4)
+    ran = [check for cell in graded.cells if tracked_id(cell) == f"test_{name}_hidden"
+           for out in cell.outputs for check in out.get("metadata", {}).get(CHECKS, [])]
+    assert ran == [f"check_{name}_hidden"], ran
     assert grades["sam"]["status"] == "cells_modified"
     assert f"no cell defines {name}()" in grades["sam"]["flags"]
     assert not [r for r in grades.values() if "nbgrader update" in r["flags"] or "old version" in r["flags"]]

@@ -10,7 +10,6 @@ from nbclient import NotebookClient
 
 from grading import course, sandbox
 from grading.outputs import BoundedKernelManager
-from grading.student.course_checks.receipt import ENV_KEY
 from grading.warm.kernels import FreshKernels, WarmKernels
 
 CONFINED = sandbox.probe()
@@ -24,6 +23,7 @@ ATTEMPTS = {
     "write through a relative path": "open('../../../submitted/bob/a/exercises.ipynb', 'a')",
     "read the solutions": "open(SOLUTION).read()",
     "read the hidden checks": "open(HIDDEN).read()",
+    "import the hidden checks": "import grading.hidden.a01",
     "write the repository": "open(os.path.join(REPO, 'README.md'), 'a')",
     "reach the gradebook through /proc/1/root": "open('/proc/1/root' + os.path.join(COURSE, 'gradebook.db')).read()",
     "reach it through the parent's root": "open(f'/proc/{os.getppid()}/root' + os.path.join(COURSE, 'gradebook.db'))",
@@ -86,7 +86,7 @@ def test_honest_work_still_runs(kernels):
         "open('notes.txt', 'w').write('mine'); print(open('notes.txt').read())",
         "import tempfile; print(tempfile.mkstemp()[1].startswith('/tmp'))",
         "import torch, math; print(float(torch.ones(3).sum()), math.isclose(1, 1))",
-        "import course_checks.a01, grading.hidden.a01; print('checks importable')",
+        "import course_checks.a01; print('checks importable')",
         "import warnings; warnings.warn('fine'); print('warned')",
     ])
     assert out == ["mine", "True", "3.0 True", "checks importable", "warned"]
@@ -103,16 +103,11 @@ def test_plotting_and_torch_write_nothing_to_stderr(kernels):
     assert err == ["", ""]
 
 
-def test_the_receipt_key_is_gone_before_student_code_runs(kernels):
+def test_no_check_and_no_hidden_test_is_in_the_kernel(kernels):
+    """The checks run in the grader: a kernel holds none of their code (the hidden tests least of all) to read."""
     root, provider = kernels
-    secret = "receipt-key-4b1d"
-    os.environ[ENV_KEY] = secret
-    try:
-        out = run(provider, root, [
-            "try:\n    start = open('/proc/self/environ').read()\nexcept PermissionError:\n    start = ''\n"
-            f"print({secret!r} in repr(dict(os.environ)), {secret!r} in start)",
-            "import torch; x = torch.ones(300, 300); print(torch.get_num_threads())",
-        ])
-    finally:
-        del os.environ[ENV_KEY]
-    assert out == ["False False", "1"]
+    out = run(provider, root, [
+        "import sys; print(sorted(m for m in sys.modules if m.startswith(('grading.hidden', 'course_checks'))))",
+        "import torch; x = torch.ones(300, 300); print(torch.get_num_threads())",
+    ])
+    assert out == ["[]", "1"]

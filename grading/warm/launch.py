@@ -17,8 +17,6 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from grading.sandbox import scrub_environ  # noqa: E402
-from grading.student.course_checks.receipt import ENV_KEY as ENV_RECEIPT_KEY  # noqa: E402
 from grading.warm.protocol import receive, send  # noqa: E402
 
 
@@ -40,7 +38,6 @@ def main(socket_path: str, argv: list[str]) -> int:
     lifeline_r, lifeline_w = os.pipe()
     send(conn, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2, lifeline_r])
     os.close(lifeline_r)
-    scrub_environ(ENV_RECEIPT_KEY)  # the kernel has it now; /proc/<this pid>/environ shows it no more
     reply, _ = receive(conn)
     if reply is None:
         fallback(argv, "no reply")

@@ -59,7 +59,6 @@ def become_kernel(request: dict, fds: list[int], path: list[str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env.clear()  # no copy of the environment (the receipt key) stays in this frame
     sys.path[:] = [request["cwd"], *extra, *path]
     kernel.run(request["argv"], lifeline=lifeline)
 

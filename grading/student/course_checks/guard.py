@@ -1,20 +1,15 @@
-"""Keeping the checks honest when student code ran first: pristine functions, and a signed receipt.
+"""Keeping a student's own run of the checks equal to the grader's: pristine functions before every check.
 
-Student code runs in the same kernel before the tests, so it could replace what the checks
-call (``torch.equal``, ``math.isclose``, ``Tensor.std``, ``isinstance``, a check itself).
-This module records the attributes of the modules and classes the checks rely on, and of
-the course's check modules (:func:`seal`; a grading kernel seals them, the instructor's
-included, before any student code runs); every check puts them back before it starts and
-after each call into student code (:func:`restore`). A check that ends without a failure
-shows a receipt naming it; in a grading kernel the receipt carries an HMAC (of the check, a
-serial number and what was put back) with a key the kernel received at start
-(:func:`arm`), and the grader accepts a passing test cell only with its own check's valid
-receipt. A test cell that did not really run its check to the end (a shell hijacked to skip
-cells or swallow errors, a replaced check) therefore scores 0.
-
-Everything the guard needs is captured in closures when it is created, so replacing this
-module's attributes (or builtins) does not switch it off. Reaching into the closures or the
-process's memory can, in one Python process; the grader's tamper scan flags the ways to do it.
+At grading time the checks run in the grader, where the student's code never runs
+(``grading/judge.py``), so nothing the student's notebook does to torch or to the checks can
+change a verdict. In the student's own kernel the checks run beside their code, which could
+replace what the checks call (``torch.equal``, ``math.isclose``, ``Tensor.std``,
+``isinstance``, a check itself), by mistake or not: the visible tests would then say something
+the grader will not. This module records the attributes of the modules and classes the checks
+rely on, and of the course's check modules (:func:`seal`); every check puts them back before
+it starts and after each call into student code (:func:`restore`), and shows a line naming it
+when it passes. Everything the guard needs is captured in closures when it is created, so
+replacing this module's attributes (or builtins) does not switch it off.
 """
 from __future__ import annotations
 
@@ -24,7 +19,6 @@ import copy
 import functools
 import io
 import math
-import os
 import sys
 from operator import attrgetter
 from types import FunctionType, SimpleNamespace
@@ -34,7 +28,6 @@ import numpy
 import torch
 from torch import nn
 
-from .receipt import ENV_KEY, RECEIPT, mac
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,7 +81,7 @@ def _make_guard() -> SimpleNamespace:
     _vars, _getattr, _isinstance, _setattr, _len, _id, _map = vars, getattr, isinstance, setattr, len, id, map
     _list, _dict, _sorted, _tuple, _function, _zip = list, dict, sorted, tuple, FunctionType, zip
     _set_type_attr, _del_type_attr = type.__setattr__, type.__delattr__
-    _modules, _mac, _builtins = sys.modules, mac, builtins
+    _modules, _builtins = sys.modules, builtins
     _code = ("__code__", "__defaults__", "__kwdefaults__")
     _getters = _tuple(attrgetter(c) for c in _code)
     missing = object()
@@ -104,8 +97,7 @@ def _make_guard() -> SimpleNamespace:
     sealed: dict[str, Any] = {}
     prefixes = ["course_checks"]
     restored: list[str] = []
-    key = [b""]
-    serial = [0]
+    passing: list[str] = []
 
     def record(where: str, owner: Any) -> None:
         """Remember an owner's attributes, and the code and defaults of the Python functions among them."""
@@ -196,15 +188,9 @@ def _make_guard() -> SimpleNamespace:
         restored.extend(put_back)
         return put_back
 
-    def arm(value: str) -> bool:
-        """Set the receipts' signing key, once (a grading kernel does it before any student code)."""
-        if key[0] or not value:
-            return False
-        key[0] = value.encode()
-        return True
-
-    def receipt(check: str, put_back: list[str]) -> None:
-        """Show that ``check`` ran to the end: one line for the student, signed metadata for the grader."""
+    def passed(check: str, put_back: list[str]) -> None:
+        """Record that ``check`` ran to the end (the grader names it) and, in a notebook, say so."""
+        passing.append(check)
         from IPython import get_ipython
         shell = get_ipython()
         if shell is None:
@@ -213,13 +199,10 @@ def _make_guard() -> SimpleNamespace:
         text = f"✔ {subject}: {'hidden' if check.endswith('_hidden') else 'visible'} tests passed"
         if put_back:
             text += f" (first undid changes to {', '.join(put_back[:3])}{' ...' if len(put_back) > 3 else ''})"
-        serial[0] += 1
-        signature = _mac(key[0].decode(), check, serial[0], put_back) if key[0] else ""
-        shell.display_pub.publish(data={"text/plain": text}, metadata={
-            RECEIPT: {"check": check, "serial": serial[0], "restored": put_back, "mac": signature}})
+        shell.display_pub.publish(data={"text/plain": text}, metadata={})
 
     def checked(check: F) -> F:
-        """Mark a check entry point: pristine functions before and after it, a receipt when it passes."""
+        """Mark a check entry point: pristine functions before and after it, a line when it passes."""
         name = check.__name__
 
         @functools.wraps(check)
@@ -228,14 +211,14 @@ def _make_guard() -> SimpleNamespace:
             restore()
             result = check(*args, **kwargs)
             restore()
-            receipt(name, _list(_dict.fromkeys(restored[start:])))
+            passed(name, _list(_dict.fromkeys(restored[start:])))
             return result
 
         return run  # type: ignore[return-value]
 
-    return SimpleNamespace(seal=seal, restore=restore, arm=arm, checked=checked)
+    return SimpleNamespace(seal=seal, restore=restore, checked=checked, passing=passing)
 
 
 _guard = _make_guard()
-seal, restore, arm, checked = _guard.seal, _guard.restore, _guard.arm, _guard.checked
-arm(os.environ.pop(ENV_KEY, ""))  # an ordinary kernel; a grading kernel arms before student code runs
+seal, restore, checked = _guard.seal, _guard.restore, _guard.checked
+passing: list[str] = _guard.passing  # the checks that ran to the end, in order (the grader reads and clears it)

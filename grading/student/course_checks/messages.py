@@ -101,7 +101,9 @@ class StudentCodeFailed(CheckFailed):
 
     def __init__(self, what: str, error: Exception, hint: str = "") -> None:
         self.error = error
-        self.frames = [(code_label(f.filename), f.lineno, f.name, (f.line or "").strip()) for f in own_frames(error)]
+        remote = getattr(error, "remote_frames", None)  # raised in the kernel while the grader ran the check
+        self.frames = remote if remote is not None else [
+            (code_label(f.filename), f.lineno, f.name, (f.line or "").strip()) for f in own_frames(error)]
         message = safe_str(error)
         super().__init__(what, "no error", f"{type(error).__name__}: {message}" if message else type(error).__name__,
                          hint or self.default_hint())

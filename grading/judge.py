@@ -1,0 +1,308 @@
+"""Test cells judged by the grader, outside the student's kernel, so no verdict can be forged from inside it.
+
+At grading time a test cell is not run in the student's kernel. Its code (the instructor's, put
+back by nbgrader, hidden tests included) runs here, in the grading worker, where the student's
+code never runs: the checks build their networks here, compute what they expect here, and reach
+the student's functions through :class:`Remote` proxies. Each call becomes one request to the
+kernel (:mod:`grading.probe`): the arguments and the global RNG's state go there as a pickle, the
+function runs, and only plain data comes back, from which this module rebuilds the value returned
+and *mirrors* what the call did to its arguments onto the objects the check passed (new values,
+gradients, a parameter replaced by another object, a submodule swapped). The check then judges
+these as it would have judged the real thing in the kernel; the student's kernel never holds a
+key, a hidden test's code or a verdict. A kernel that answers with made-up data must still
+produce correct results for inputs it never saw. The test cell's outputs are the check's: a
+``✔`` line, or the failure block the student would have seen in the kernel.
+"""
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import importlib
+import io
+import pickle
+import sys
+import time
+from collections import OrderedDict, defaultdict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from . import probe
+
+STUDENT_FILES = Path(__file__).resolve().parent / "student"
+if str(STUDENT_FILES) not in sys.path:  # the checks test cells import, as in a kernel started by the course
+    sys.path.insert(0, str(STUDENT_FILES))
+
+Ask = Callable[[str, float], dict]  # run code in the kernel within a time, return the probe's reply
+
+
+class KernelTimeout(BaseException):
+    """The student's code did not answer within the cell's time (not an Exception: no check may catch it)."""
+
+
+class KernelDied(BaseException):
+    """The kernel ended while a check waited for it (not an Exception: no check may catch it)."""
+
+
+class KernelNoReply(Exception):
+    """The kernel answered a probe without its data (it replaced the probe, or the call ended the kernel's work)."""
+
+
+def decode(data: str, dtype: str, shape: list[int]) -> torch.Tensor:
+    """A tensor from base64 of its raw bytes."""
+    kind = getattr(torch, dtype)
+    raw = bytearray(base64.b64decode(data))
+    return torch.frombuffer(raw, dtype=kind).reshape(shape).clone() if raw else torch.empty(shape, dtype=kind)
+
+
+def resolve(path: str) -> Any:
+    """A class named ``module:qualname`` (only torch's own are imported; the rest are rebuilt by name)."""
+    module, _, qualname = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a request (under torch.save, which keeps shared memory shared). A module of a class of the
+    checks' own (the hidden tests' included, which a kernel cannot import) goes as a stand-in of its torch.nn
+    base under its name; an object rebuilt from a kernel's own class goes back as the kernel's handle."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if getattr(kind, "_grading_rebuilt", False):
+            return probe.returned_object, (obj.__dict__["_grading_handle"],)
+        if isinstance(obj, nn.Module) and not kind.__module__.startswith("torch."):
+            base = next(c for c in kind.__mro__ if c.__module__.startswith("torch.nn"))
+            return probe.stand_in, (kind.__module__, kind.__qualname__, f"{base.__module__}:{base.__qualname__}",
+                                    obj.__dict__)
+        return NotImplemented
+
+
+PICKLE = SimpleNamespace(__name__="grading.judge", Pickler=_Pickler, Unpickler=pickle.Unpickler,
+                         dump=pickle.dump, load=pickle.load)
+
+
+class Remote:
+    """The student's kernel, seen from the checks of one notebook: functions to call, objects it returned."""
+
+    def __init__(self, ask: Ask, deadline: float) -> None:
+        self.ask = ask
+        self.deadline = deadline
+        self.returned: dict[int, Any] = {}    # the probe's handle -> the object rebuilt here
+        self.classes: dict[str, type] = {}
+
+    def function(self, name: str) -> Callable[..., Any]:
+        """A stand-in for the student's function ``name``, for the checks."""
+        def student_function(*args: Any) -> Any:
+            return self.call(name, args)
+
+        student_function.__name__ = student_function.__qualname__ = name
+        return student_function
+
+    def call(self, target: str | int, args: tuple[Any, ...]) -> Any:
+        """Run the student's function (or a returned module) on ``args`` in the kernel; mirror and return the result."""
+        buffer = io.BytesIO()
+        sent = probe.objects_in(args)
+        grads = [(t, t.grad) for t in sent.values() if isinstance(t, torch.Tensor) and t.grad is not None]
+        torch.save({"target": target, "args": list(args), "grads": grads, "rng": torch.get_rng_state()}, buffer,
+                   pickle_module=PICKLE)
+        request = base64.b64encode(buffer.getvalue()).decode()
+        code = f"__import__('grading.probe', fromlist=['serve']).serve({request!r})"
+        reply = self.ask(code, max(0.0, self.deadline - time.monotonic()))
+        built = Rebuild(self, sent)
+        result = built.value(reply["result"]) if "result" in reply else None
+        for arg in reply.get("args", []):
+            built.value(arg)
+        torch.set_rng_state(decode(reply["rng"], "uint8", [-1]))
+        if "error" in reply:
+            raise remote_error(reply["error"])
+        return result
+
+    def tensor_class(self, path: str) -> type:
+        """A stand-in for a student's own tensor class: a torch.Tensor subclass under its name."""
+        if path not in self.classes:
+            module, _, qualname = path.partition(":")
+            self.classes[path] = type(qualname.rpartition(".")[2], (torch.Tensor,),
+                                      {"__module__": module, "__qualname__": qualname})
+        return self.classes[path]
+
+    def rebuilt_class(self, path: str, base_path: str, own_forward: bool) -> type:
+        """A stand-in for a student's own module class: the torch.nn class it derives from, under its name;
+        its own forward runs in the kernel."""
+        if path not in self.classes:
+            module, _, qualname = path.partition(":")
+            base = resolve(base_path) if base_path.startswith("torch.") else nn.Module
+            namespace: dict[str, Any] = {"__module__": module, "__qualname__": qualname, "_grading_rebuilt": True}
+            if own_forward:
+                remote = self
+
+                def forward(self: nn.Module, *args: Any) -> Any:
+                    return remote.call(self.__dict__["_grading_handle"], args)
+
+                namespace["forward"] = forward
+            self.classes[path] = type(qualname.rpartition(".")[2], (base,), namespace)
+        return self.classes[path]
+
+
+class Rebuild:
+    """Turns one reply's descriptions back into objects; objects the check sent get the kernel's state mirrored."""
+
+    def __init__(self, remote: Remote, sent: dict[str, Any]) -> None:
+        self.remote = remote
+        self.sent = sent
+        self.objects: dict[int, Any] = {}
+
+    def value(self, d: dict) -> Any:
+        """The object a description stands for."""
+        kind = d["t"]
+        if kind == "py":
+            return d["v"]
+        if kind == "float":
+            return float(d["v"])
+        if kind == "ref":
+            return self.objects[d["i"]]
+        if kind in ("list", "tuple", "set", "frozenset"):
+            return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[kind](
+                self.value(item) for item in d["items"])
+        if kind == "size":
+            return torch.Size(d["v"])
+        if kind == "dict":
+            made = {"OrderedDict": OrderedDict, "defaultdict": lambda: defaultdict(None)}.get(d["kind"], dict)()
+            for k, v in d["items"]:
+                made[self.value(k)] = self.value(v)
+            return made
+        if kind == "dtype":
+            return getattr(torch, d["v"])
+        if kind == "tensor":
+            return self.tensor(d)
+        if kind == "module":
+            return self.module(d)
+        return opaque(d)
+
+    def tensor(self, d: dict) -> torch.Tensor:
+        """A tensor as the kernel holds it: values, class, autograd state, gradient, shared memory."""
+        cls = d["cls"]
+        if d.get("uninitialized"):
+            made: torch.Tensor = nn.UninitializedParameter(requires_grad=d["requires_grad"])
+            self.objects[d["i"]] = made
+            return made
+        values = decode(d["data"], d["dtype"], d["shape"])
+        if "is" in d:  # one of the check's own tensors: the kernel's state, mirrored onto it
+            made = self.sent[d["is"]]
+            self.objects[d["i"]] = made
+            with torch.no_grad():
+                if made.shape == values.shape and made.dtype == values.dtype:
+                    made.copy_(values)
+                else:
+                    made.data = values
+            if made.is_leaf:
+                made.requires_grad_(d["requires_grad"] and made.is_floating_point())
+        else:
+            if "view" in d and d["view"]["of"] in self.sent:
+                base = self.sent[d["view"]["of"]]
+                values = base.detach().as_strided(d["shape"], d["view"]["stride"], d["view"]["offset"])
+            if cls == "torch.nn.parameter:Parameter":
+                made = nn.Parameter(values, requires_grad=d["requires_grad"])
+            else:
+                made = values
+                if cls not in ("torch:Tensor", "torch._tensor:Tensor"):
+                    made = made.as_subclass(resolve(cls) if cls.startswith("torch") else self.remote.tensor_class(cls))
+                if d["requires_grad"] and d["leaf"]:
+                    made.requires_grad_(True)
+            self.objects[d["i"]] = made
+        if not d["leaf"] and made.grad_fn is None:  # an autograd history in the kernel: give it one here too
+            if made.is_leaf and isinstance(made, nn.Parameter):
+                made.requires_grad_(False)
+                with torch.enable_grad():
+                    made.copy_(values.detach().clone().requires_grad_())
+            elif not made.requires_grad:
+                made = values.detach().clone().requires_grad_() * 1
+                self.objects[d["i"]] = made
+        if made.is_leaf:
+            made.grad = self.value(d["grad"]) if "grad" in d else None
+        return made
+
+    def module(self, d: dict) -> nn.Module:
+        """A module as the kernel holds it: class, attributes, children, parameters, buffers."""
+        handle = d.get("h")
+        if "is" in d:
+            made = self.sent[d["is"]]
+        elif handle in self.remote.returned:
+            made = self.remote.returned[handle]
+        else:
+            torch_class = d["cls"].startswith("torch.nn.")
+            cls = resolve(d["cls"]) if torch_class else self.remote.rebuilt_class(d["cls"], d["base"], d["own_forward"])
+            made = cls.__new__(cls)
+            nn.Module.__init__(made)
+            if not torch_class:
+                made.__dict__["_grading_handle"] = handle
+            self.remote.returned[handle] = made
+        self.objects[d["i"]] = made
+        for key, value in d["attrs"].items():
+            made.__dict__[key] = self.value(value)
+        made.training = d["training"]
+        made._modules = {name: self.value(c) for name, c in d["children"]}
+        made._parameters = {name: self.value(p) for name, p in d["params"]}
+        made._buffers = {name: self.value(b) for name, b in d["buffers"]}
+        made._non_persistent_buffers_set = set(d["transient"])
+        return made
+
+
+def opaque(d: dict) -> Any:
+    """An object of a class the grader does not rebuild: one of a class named as the student's, showing its repr."""
+    module, _, qualname = d["cls"].partition(":")
+    text = d["repr"]
+    cls = type(qualname.rpartition(".")[2], (), {"__module__": module, "__qualname__": qualname,
+                                                   "__repr__": lambda self: text})
+    return cls()
+
+
+def remote_error(d: dict) -> Exception:
+    """The student's error as an exception of the same name and builtin class, carrying their code's lines."""
+    module, _, qualname = d["cls"].partition(":")
+    base = resolve(d["cls"]) if module == "builtins" else next(
+        (resolve(b) for b in d["bases"] if b.startswith("builtins:") and isinstance(resolve(b), type)
+         and issubclass(resolve(b), Exception)), Exception)
+    if not (isinstance(base, type) and issubclass(base, Exception)):
+        base = Exception
+    message = d["message"]
+    cls = type(qualname.rpartition(".")[2], (base,), {"__module__": module, "__qualname__": qualname,
+                                                      "__str__": lambda self: message})
+    try:
+        error = cls(message)
+    except Exception:  # an exception class that needs other arguments (UnicodeDecodeError)
+        error = type(cls.__name__, (Exception,), {"__module__": module, "__qualname__": qualname,
+                                                  "__str__": lambda self: message})(message)
+    error.remote_frames = [tuple(f) for f in d["frames"]]
+    return error
+
+
+def free_names(source: str) -> list[str]:
+    """The names a test cell uses without defining them (the student's functions)."""
+    tree = ast.parse(source)
+    bound = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
+             if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    bound |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return sorted(used - bound - set(dir(builtins)) - {"torch", "nn"})
+
+
+def judge(source: str, ask: Ask, timeout: float) -> tuple[Exception | None, list[str]]:
+    """Run a test cell's code here, the student's functions reached in the kernel; return the error it
+    raised (None when its checks passed) and the checks that ran to the end."""
+    from course_checks import guard
+    remote = Remote(ask, time.monotonic() + timeout)
+    scope = {"__builtins__": builtins, "__name__": "__grading_test__", "torch": torch, "nn": nn}
+    scope.update({name: remote.function(name) for name in free_names(source)})
+    guard.passing.clear()
+    try:
+        exec(compile(source, "<test cell>", "exec"), scope)
+    except Exception as error:  # a check failed (or the student's answer broke it): the cell's verdict
+        return error, list(guard.passing)
+    return None, list(guard.passing)
