@@ -35,7 +35,7 @@ def fill_scores(row: Row, scores: dict[str, CellScore], max_score: float) -> Non
     row.score = sum(s for s, _ in row.cells.values())
     row.flags = [f for f in row.flags if not f.startswith(MANUAL)]
     manual = sorted(gid for gid, s in scores.items() if s.needs_manual_grade)
-    if manual:
+    if manual and row.status != "error":  # not graded (a gradebook that failed mid-run): nothing awaits a grader
         row.flags.append(f"{MANUAL}{', '.join(manual)}")
 
 

@@ -1,7 +1,8 @@
 """grades.csv and questions.csv across runs: grading one download at a time keeps the earlier ones' rows."""
 from __future__ import annotations
 
-from grading.tables import Row, earlier, read, write
+from grading.gradebook import CellScore
+from grading.tables import MANUAL, Row, earlier, fill_scores, read, write
 
 
 def test_a_later_run_keeps_the_rows_it_did_not_grade(tmp_path):
@@ -16,3 +17,14 @@ def test_a_later_run_keeps_the_rows_it_did_not_grade(tmp_path):
     assert grades[("amy", "01")]["flags"] == "notebook was named 'x.ipynb'; 2 files submitted"
     questions = [(q["student"], q["assignment"], q["score"]) for q in read(tmp_path / "questions.csv")]
     assert sorted(questions) == [("amy", "01", "1"), ("bob", "01", "1")]
+
+
+def test_a_submission_the_gradebook_failed_on_is_not_sent_to_manual_grading():
+    """A gradebook that failed mid-run leaves a half-written entry whose every cell 'needs a grade': the row
+    says it was not graded (status error), not that a person should grade every test by hand."""
+    half_written = {"test_a": CellScore("test_a", 0.0, 1.0, True), "written": CellScore("written", 0.0, 2.0, True)}
+    failed, graded = Row("amy", "04", "error", ["not graded, the gradebook failed"]), Row("bob", "04", "ok", [])
+    fill_scores(failed, half_written, 3.0)
+    fill_scores(graded, {"written": CellScore("written", 0.0, 2.0, True)}, 3.0)
+    assert failed.flags == ["not graded, the gradebook failed"]
+    assert graded.flags == [f"{MANUAL}written"]
