@@ -158,6 +158,11 @@ for port in ({port}, 22, 5432, 8888):  # the grader's own listener, then service
         socket.create_connection(("127.0.0.1", port), timeout=2).sendall(b"reached")
     except OSError:
         pass""", "opens sockets"),
+    "read_hidden": (A01, """import gc, sys
+found = [m for m in sys.modules if m.startswith(("grading.hidden", "course_checks"))]
+found += [f for f in gc.get_objects() if type(f).__name__ == "function"
+          and str(getattr(f, "__module__", "")).startswith(("grading.hidden", "course_checks"))]
+print("HIDDEN CODE FOUND", len(found))""", "walks live objects"),
     "many_files": (A01, """import os
 os.makedirs("litter", exist_ok=True)
 try:
@@ -332,6 +337,14 @@ def test_memory_and_disk_are_bounded(graded):
     text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
     written = int(text.split("WROTE ")[1].split()[0])
     assert sandbox.SCRATCH_MB * 2**20 // 2 <= written <= sandbox.SCRATCH_MB * 2**20, written
+
+
+@needs_sandbox
+def test_no_test_code_is_in_a_kernel_to_read(graded):
+    """The checks run in the grader: a solution cell that searches its kernel's memory for them finds nothing."""
+    path = graded.dir / "autograded" / "read_hidden" / A01 / f"{course.NOTEBOOK}.ipynb"
+    text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
+    assert "HIDDEN CODE FOUND 0" in text
 
 
 @needs_sandbox
