@@ -130,14 +130,17 @@ def nbgrader(course_dir: Path, *args: str, check: bool = True,
 
 RELEASE_CONFIG = '''\
 # nbgrader reads this file when you validate the notebook in this folder (`nbgrader validate
-# exercises.ipynb`, or the Validate button); validating needs no settings.
+# exercises.ipynb`, or the Validate button).
 c = get_config()  # noqa: F821 (provided by nbgrader)
+# The kernel validate starts logs errors only: ipykernel's warning that it talks over local TCP
+# without encryption (on every kernel) would stand beside the verdict and look like a problem.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--log-level=ERROR"]
 '''
 
 
 def generate(course_dir: Path, assignment: str) -> Path:
     """Generate the student version of one assignment with nbgrader; return its release folder, which
-    also holds a minimal nbgrader_config.py so that validating there does not warn that none was found."""
+    also holds a minimal nbgrader_config.py so that validating there warns of nothing."""
     nbgrader(course_dir, "generate_assignment", assignment, "--force")
     release = course_dir / "release" / assignment
     (release / "nbgrader_config.py").write_text(RELEASE_CONFIG)
