@@ -188,11 +188,16 @@ class BoundedExecute(Execute):
             cell.outputs = [from_dict(output)]
         return cell
 
-    async def ask(self, code: str, timeout: float) -> dict:
-        """Run a probe in the kernel; return its data (or raise when it ran out of time or sent none)."""
+    async def ask(self, request: bytes, timeout: float) -> dict:
+        """Hand the kernel's probe a request; return its data (or raise when it ran out of time or sent none)."""
         from . import judge
-        from .probe import MIME
-        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        from .probe import CALL, MIME
+        message = self.kc.session.msg("execute_request", {
+            "code": CALL, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False,
+            "stop_on_error": False})
+        message["buffers"] = [request]
+        self.kc.shell_channel.send(message)
+        msg_id = message["header"]["msg_id"]
         deadline, found, failed = time.monotonic() + timeout, None, None
         while True:
             left = deadline - time.monotonic()

@@ -2,8 +2,8 @@
 
 At grading time no check runs in the student's kernel (:mod:`grading.judge` runs them in the
 grading worker). Every call a check makes into a student's function reaches the kernel as one
-execute request, ``grading.probe.serve(REQUEST)``: a pickle made by the grader holding the
-function's name (or a handle to an object an earlier call returned), the arguments and the
+execute request running :data:`CALL`, the request its binary buffer: a pickle made by the grader
+holding the function's name (or a handle to an object an earlier call returned), the arguments and the
 global RNG's state. The function runs on them, and what happened is displayed as one JSON
 message of type :data:`MIME`: the value returned, the state of every argument afterwards (values,
 gradients, whether each parameter is still the object it was, what was put in its place), the
@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 MIME = "application/vnd.parameter-course.probe+json"
+CALL = "__import__('grading.probe', fromlist=['serve']).serve()"  # the code of every probe request
 SIMPLE = (bool, int, float, str, type(None))
 _returned: dict[int, Any] = {}  # handle -> an object an earlier call returned (kept alive, so ids stay unique)
 _handles: dict[int, int] = {}   # id(object) -> its handle
@@ -221,9 +222,9 @@ def stand_in(module: str, qualname: str, base: str, state: dict[str, Any]) -> nn
     return made
 
 
-def answer(request: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+def answer(request: bytes, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """Run the call a request asks for, the student's functions looked up in ``namespace``; describe what happened."""
-    message = torch.load(io.BytesIO(base64.b64decode(request)), weights_only=False)
+    message = torch.load(io.BytesIO(request), weights_only=False)
     args = message["args"]
     for tensor, grad in message.get("grads", []):
         tensor.grad = grad  # pickles leave gradients out
@@ -246,9 +247,13 @@ def answer(request: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     return reply
 
 
-def serve(request: str) -> None:
-    """In the kernel: answer a request with the notebook's own functions, shown as one :data:`MIME` message."""
+def serve() -> None:
+    """In the kernel: answer the request that came with this execute request (its binary buffer, not code: a
+    long literal would cost IPython far more to read than the call itself) with the notebook's own functions,
+    shown as one :data:`MIME` message."""
     from IPython import get_ipython
     shell = get_ipython()
+    buffer = shell.kernel.get_parent()["buffers"][0]
+    request = buffer.bytes if hasattr(buffer, "bytes") else bytes(buffer)
     shell.display_pub.publish(data={MIME: answer(request, shell.user_ns)}, metadata={})
     sys.stdout.flush()

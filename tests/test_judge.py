@@ -7,7 +7,6 @@ through the judge with what it would see calling the function itself.
 """
 from __future__ import annotations
 
-import ast
 import copy
 
 import nbformat
@@ -23,8 +22,8 @@ from grading.outputs import CHECKS, BoundedExecute
 
 def remote(**functions) -> judge.Remote:
     """A judge whose 'kernel' is the probe in this process, holding ``functions`` as the student's."""
-    def ask(code: str, timeout: float) -> dict:
-        return probe.answer(ast.literal_eval(code[code.index("serve(") + len("serve("):-1]), functions)
+    def ask(request: bytes, timeout: float) -> dict:
+        return probe.answer(request, functions)
 
     return judge.Remote(ask, deadline=float("inf"))
 
