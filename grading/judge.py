@@ -52,9 +52,17 @@ class KernelNoReply(Exception):
     """The kernel answered a probe without its data (it replaced the probe, or the call ended the kernel's work)."""
 
 
+def dtype_of(name: str) -> torch.dtype:
+    """A torch dtype by name ("float32"); nothing else of torch's, whatever a kernel sends."""
+    kind = getattr(torch, name, None)
+    if not isinstance(kind, torch.dtype):
+        raise ValueError(f"not a dtype: {name!r}")
+    return kind
+
+
 def decode(data: str, dtype: str, shape: list[int]) -> torch.Tensor:
     """A tensor from base64 of its raw bytes."""
-    kind = getattr(torch, dtype)
+    kind = dtype_of(dtype)
     raw = bytearray(base64.b64decode(data))
     return torch.frombuffer(raw, dtype=kind).reshape(shape).clone() if raw else torch.empty(shape, dtype=kind)
 
@@ -176,7 +184,7 @@ class Rebuild:
                 made[self.value(k)] = self.value(v)
             return made
         if kind == "dtype":
-            return getattr(torch, d["v"])
+            return dtype_of(d["v"])
         if kind == "tensor":
             return self.tensor(d)
         if kind == "module":

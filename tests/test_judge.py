@@ -186,3 +186,11 @@ def test_a_kernel_that_dies_during_a_check_is_a_dead_kernel(tmp_path):
     ])
     with pytest.raises(DeadKernelError):
         BoundedExecute(timeout=10, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+
+
+def test_a_reply_cannot_name_anything_of_torch_but_a_dtype():
+    """The grader parses what a kernel sends: a 'dtype' naming a torch function is refused, never returned."""
+    rebuild = judge.Rebuild(remote(), {})
+    assert rebuild.value({"t": "dtype", "v": "float64"}) is torch.float64
+    with pytest.raises(ValueError):
+        rebuild.value({"t": "dtype", "v": "load"})
