@@ -1,6 +1,6 @@
 """``python -m grading``: the instructor's command line."""
 import sys
 
-from .instructor import main
+from .cli import main
 
 sys.exit(main())

@@ -13,9 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import sandbox
+from nbformat import NotebookNode
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import ROOT
+from .sandbox import confine
+
 SOLUTIONS = ROOT / "solutions"
 STUDENT_FILES = ROOT / "grading" / "student"
 HIDDEN_CHECKS = ROOT / "grading" / "hidden"
@@ -48,7 +50,7 @@ sys.path.insert(0, {repo!r})
 c.Autograde.autograde_preprocessors = [
     # nbgrader's Execute with bounded output; test cells' checks run in the grader, not in the kernel
     # (grading/outputs.py, grading/judge.py)
-    "grading.outputs.BoundedExecute",
+    "grading.pipeline.execute.BoundedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -59,7 +61,7 @@ c.Autograde.autograde_preprocessors = [
 # Feedback never shows hidden tests or tracebacks into them.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "grading.feedback_filter.HideHiddenTests",
+    "grading.pipeline.feedback_filter.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 '''
@@ -68,6 +70,17 @@ c.GenerateFeedback.preprocessors = [
 def assignments() -> list[str]:
     """Assignment ids, in course order: every solutions/<id>/ holding the exercise notebook."""
     return sorted(p.parent.name for p in SOLUTIONS.glob(f"*/{NOTEBOOK}.ipynb"))
+
+
+def notebook(course_dir: Path, step: str, assignment: str, student: str | None = None) -> Path:
+    """An exercise notebook in nbgrader's layout: ``<course>/<step>/[<student>/]<assignment>/exercises.ipynb``."""
+    folder = course_dir / step / student if student is not None else course_dir / step
+    return folder / assignment / f"{NOTEBOOK}.ipynb"
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader grade_id of a cell, or None for an ordinary cell."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def default_db_url(course_dir: Path) -> str:
@@ -109,10 +122,10 @@ def kernel_env(course_dir: Path) -> dict[str, str]:
     """
     env = nbgrader_env()
     hide = [course_dir, DEFAULT_COURSE_DIR, SOLUTIONS, ROOT / "tests", HIDDEN_CHECKS, ROOT / ".git"]
-    env[sandbox.ENV_HIDE] = os.pathsep.join(str(p) for p in hide)
+    env[confine.ENV_HIDE] = os.pathsep.join(str(p) for p in hide)
     # the grader's probe (grading/probe.py) is all a grading kernel needs of the course: the checks run in the
     # grader (grading/judge.py), so none of their code, the hidden tests' least of all, enters the kernel
-    env[sandbox.ENV_PRELOAD] = "grading.probe"
+    env[confine.ENV_PRELOAD] = "grading.sandbox.probe"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), str(STUDENT_FILES), env.get("PYTHONPATH")) if p)
     return env
 

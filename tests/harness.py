@@ -9,8 +9,8 @@ import nbformat
 
 from grading import course
 from grading.gradebook import CellScore, cell_scores
-from grading.submissions import fill
-from grading.warm.kernels import KERNEL_NAME, WarmKernels
+from grading.demo.submissions import fill
+from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
 
 
 class CourseUnderTest:

@@ -17,9 +17,9 @@ from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page, exp
 
 from browser_harness import JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
-from grading.instructor import db_url_of
-from grading.submissions import fill, reference_answers
-from grading.tables import read
+from grading.pipeline.commands import db_url_of
+from grading.demo.submissions import fill, reference_answers
+from grading.reports.tables import read
 from harness import cli
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))

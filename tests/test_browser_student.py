@@ -15,7 +15,8 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from browser_harness import Console, JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
-from grading.submissions import grade_id, reference_answers
+from grading.course import grade_id
+from grading.demo.submissions import reference_answers
 from harness import CourseUnderTest
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))

@@ -17,7 +17,8 @@ import pytest
 
 from corpus import HIDDEN_ONLY
 from grading import course
-from grading.submissions import grade_id, reference_answers
+from grading.course import grade_id
+from grading.demo.submissions import reference_answers
 from harness import CourseUnderTest
 
 ASSIGNMENTS = course.assignments()

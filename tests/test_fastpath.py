@@ -12,8 +12,8 @@ import zmq
 from nbgrader.nbgraderformat import MetadataValidator
 
 from grading.course import ROOT
-from grading.fastpath import CheckedSchemas, QuickKernelClient, QuickKernelManager
-from grading.outputs import MAX_MESSAGE_BYTES, BoundedKernelClient
+from grading.pipeline.fastpath import CheckedSchemas, QuickKernelClient, QuickKernelManager
+from grading.sandbox.channel import MAX_MESSAGE_BYTES, BoundedKernelClient
 
 GOOD = {"grade": True, "grade_id": "test_x", "locked": True, "points": 1, "schema_version": 3, "solution": False,
         "task": False}
@@ -89,9 +89,9 @@ def test_grading_clients_refuse_giant_messages(client):
 
 def test_installed_fast_path_gives_the_execute_step_its_quick_bounded_kernels():
     assert issubclass(QuickKernelManager.client_factory.default_value, BoundedKernelClient)
-    code = ("from grading import fastpath, outputs\n"  # in its own process, as in a worker: install() is global
-            "assert outputs.BoundedExecute().kernel_manager_class is outputs.BoundedKernelManager\n"
+    code = ("from grading.pipeline import execute, fastpath\n"  # in its own process, as in a worker: install() is global
+            "assert execute.BoundedExecute().kernel_manager_class is execute.BoundedKernelManager\n"
             "fastpath.install()\n"
-            "assert outputs.BoundedExecute().kernel_manager_class is fastpath.QuickKernelManager\n")
+            "assert execute.BoundedExecute().kernel_manager_class is fastpath.QuickKernelManager\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr

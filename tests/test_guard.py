@@ -15,7 +15,7 @@ from course_checks import guard
 from course_checks.a01 import check_count_parameters
 from course_checks.student_call import call
 from grading import course
-from grading.outputs import BoundedExecute
+from grading.pipeline.execute import BoundedExecute
 
 
 def test_restore_puts_back_replaced_library_functions_and_names_them():

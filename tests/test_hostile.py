@@ -20,10 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course, sandbox
-from grading.submissions import fill, reference_answers
+from grading import course
+from grading.sandbox import confine
+from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
-from grading.tables import read
+from grading.reports.tables import read
 from harness import cli
 
 A01, A03 = "01_parameter_access", "03_initialisation"
@@ -86,8 +87,8 @@ HOSTILE = {
 def param_shapes(net):
     return Anything()'''}, ["test_param_shapes", "test_param_shapes_hidden"]),
     "forge_answers": (A01, {"count_parameters": '''import sys
-import grading.probe
-probe = sys.modules["grading.probe"]
+import grading.sandbox.probe
+probe = sys.modules["grading.sandbox.probe"]
 real = probe.answer
 
 def answer(request, namespace):
@@ -171,7 +172,7 @@ try:
 except OSError:
     pass""", "filled its scratch space"),
 }
-CONFINED = not sandbox.probe().startswith("unconfined")
+CONFINED = not confine.probe().startswith("unconfined")
 HONEST = {
     "honest_chatty": (A01, {"param_shapes": '''import warnings
 print("working on param_shapes")
@@ -336,7 +337,7 @@ def test_memory_and_disk_are_bounded(graded):
     path = graded.dir / "autograded" / "fill_memory" / A01 / f"{course.NOTEBOOK}.ipynb"
     text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
     written = int(text.split("WROTE ")[1].split()[0])
-    assert sandbox.SCRATCH_MB * 2**20 // 2 <= written <= sandbox.SCRATCH_MB * 2**20, written
+    assert confine.SCRATCH_MB * 2**20 // 2 <= written <= confine.SCRATCH_MB * 2**20, written
 
 
 @needs_sandbox

@@ -5,12 +5,13 @@ import zipfile
 
 import pytest
 
-from grading import course, sandbox
-from grading.synthetic import VANDAL
-from grading.tables import read
+from grading import course
+from grading.sandbox import confine
+from grading.demo.classes import VANDAL
+from grading.reports.tables import read
 from harness import cli
 
-CONFINED = sandbox.probe()
+CONFINED = confine.probe()
 needs_sandbox = pytest.mark.skipif(CONFINED.startswith("unconfined"),
                                    reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
 

@@ -1,6 +1,6 @@
 """The grader's judge: checks run here, student functions run elsewhere, and what they did comes back faithfully.
 
-These tests wire the judge (:mod:`grading.judge`) straight to the kernel side (:mod:`grading.probe`)
+These tests wire the judge (:mod:`grading.pipeline.judge`) straight to the kernel side (:mod:`grading.sandbox.probe`)
 in this process: each call still crosses as a pickle one way and plain data the other, so the
 student's function works on copies, exactly as in a kernel. Each case compares what a check sees
 through the judge with what it would see calling the function itself.
@@ -16,8 +16,9 @@ from course_checks.structure import CustomLinear
 from nbclient.exceptions import DeadKernelError
 from torch import nn
 
-from grading import judge, probe
-from grading.outputs import CHECKS, BoundedExecute
+from grading.pipeline import judge
+from grading.sandbox import probe
+from grading.pipeline.execute import CHECKS, BoundedExecute
 
 
 def remote(**functions) -> judge.Remote:

@@ -8,10 +8,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course, lms
-from grading.collect import collect
-from grading.submissions import fill, reference_answers
-from grading.tables import read
+from grading import course
+from grading.intake import lms
+from grading.intake.collect import collect
+from grading.demo.submissions import fill, reference_answers
+from grading.reports.tables import read
 from harness import cli
 
 FIRST, SECOND = course.assignments()[:2]

@@ -11,9 +11,9 @@ import pytest
 
 from grading import course
 from grading.gradebook import cell_scores
-from grading.outputs import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
-from grading.submissions import fill, reference_answers
-from grading.tables import read
+from grading.pipeline.execute import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
+from grading.demo.submissions import fill, reference_answers
+from grading.reports.tables import read
 from harness import cli
 
 A01 = "01_parameter_access"

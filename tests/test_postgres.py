@@ -19,9 +19,9 @@ from nbgrader.api import Gradebook
 
 from browser_harness import free_port, jupyter_lab
 from grading import course
-from grading.instructor import parser
-from grading.synthetic import build_bench_class
-from grading.tables import read
+from grading.cli import parser
+from grading.demo.classes import build_bench_class
+from grading.reports.tables import read
 from harness import cli
 from postgres_server import PostgresServer, postgres_missing
 

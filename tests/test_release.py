@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from corpus import HIDDEN_ONLY
 from grading import course
-from grading.submissions import fill, reference_answers
+from grading.demo.submissions import fill, reference_answers
 from harness import CourseUnderTest
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "grading.hidden", "_hidden(")

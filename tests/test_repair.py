@@ -20,11 +20,11 @@ from nbgrader.tests import create_grade_and_solution_cell, create_grade_cell, cr
 from nbgrader.utils import compute_checksum
 
 from grading import course
-from grading.outputs import CHECKS
-from grading.repair import Repair, repair, repair_file, tracked_id
-from grading.submissions import fill, reference_answers
-from grading.synthetic import damages, first_function, pasted, position, save, stripped
-from grading.tables import read
+from grading.pipeline.execute import CHECKS
+from grading.intake.repair import Repair, repair, repair_file, tracked_id
+from grading.demo.submissions import fill, reference_answers
+from grading.demo.classes import damages, first_function, pasted, position, save, stripped
+from grading.reports.tables import read
 from harness import cli
 
 ANSWERS = {"double": "def double(x):\n    return 2 * x", "halve": "def halve(x):\n    return x / 2",

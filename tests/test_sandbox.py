@@ -8,11 +8,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grading import course, sandbox
-from grading.outputs import BoundedKernelManager
-from grading.warm.kernels import FreshKernels, WarmKernels
+from grading import course
+from grading.sandbox import confine
+from grading.sandbox.channel import BoundedKernelManager
+from grading.sandbox.kernelspecs import FreshKernels, WarmKernels
 
-CONFINED = sandbox.probe()
+CONFINED = confine.probe()
 pytestmark = pytest.mark.skipif(CONFINED.startswith("unconfined"),
                                 reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
 

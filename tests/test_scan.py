@@ -6,7 +6,7 @@ import importlib
 import nbformat
 import pytest
 
-from grading.scan import scan_notebook, scan_source
+from grading.intake.scan import scan_notebook, scan_source
 
 HOSTILE = {
     "patch_torch_equal": "import torch\ntorch.equal = lambda a, b: True",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from grading.gradebook import CellScore
-from grading.tables import MANUAL, Row, earlier, fill_scores, read, write
+from grading.reports.tables import MANUAL, Row, earlier, fill_scores, read, write
 
 
 def test_a_later_run_keeps_the_rows_it_did_not_grade(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grading.warm.kernels import KERNEL_NAME, WarmKernels
-from grading.warm.protocol import ENV_MEMORY
+from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
+from grading.sandbox.protocol import ENV_MEMORY
 
 
 @pytest.fixture(scope="module")

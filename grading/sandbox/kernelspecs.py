@@ -3,7 +3,7 @@
 
 Both are context managers that write their kernelspec to a temporary folder; processes
 started with :meth:`FreshKernels.env` find it through ``JUPYTER_PATH``. Either kind of kernel
-is limited and sandboxed by :mod:`grading.kernel` from the environment it is started with.
+is limited and sandboxed by :mod:`grading.sandbox.kernel` from the environment it is started with.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .. import ROOT
+
 KERNEL_NAME = "grading-warm"
 FRESH_NAME = "grading-fresh"
 # One thread per grading kernel: `--jobs N` then uses N cores, and parallel kernels never oversubscribe the
@@ -25,7 +26,7 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THRE
 
 
 class FreshKernels:
-    """A kernelspec ``grading-fresh``: ``python -m grading.kernel``, one new interpreter per notebook."""
+    """A kernelspec ``grading-fresh``: ``python -m grading.sandbox.kernel``, one new interpreter per notebook."""
 
     name = FRESH_NAME
 
@@ -35,7 +36,7 @@ class FreshKernels:
 
     def argv(self) -> list[str]:
         """The kernel command; ``{connection_file}`` is filled in by jupyter_client."""
-        return [sys.executable, "-m", "grading.kernel", "-f", "{connection_file}"]
+        return [sys.executable, "-m", "grading.sandbox.kernel", "-f", "{connection_file}"]
 
     def __enter__(self) -> "FreshKernels":
         spec_dir = self.dir / "kernels" / self.name
@@ -79,7 +80,7 @@ class WarmKernels(FreshKernels):
 
     def __enter__(self) -> "WarmKernels":
         super().__enter__()
-        self.process = subprocess.Popen([sys.executable, "-m", "grading.warm.server", str(self.socket)],
+        self.process = subprocess.Popen([sys.executable, "-m", "grading.sandbox.forkserver", str(self.socket)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                         env=self.env(), cwd=self.dir)
         return self

@@ -1,9 +1,9 @@
 """Start one grading kernel: the sandbox, its own PID namespace, resource limits, then an ordinary ipykernel.
 
-Used by the fork server's children (warm kernels) and, as ``python -m grading.kernel -f
+Used by the fork server's children (warm kernels) and, as ``python -m grading.sandbox.kernel -f
 CONNECTION_FILE``, as the command of the ``grading-fresh`` kernelspec, so both kinds of
 kernel are limited and confined the same way. Confined, the process started becomes the
-relay of :mod:`grading.warden` and the ipykernel runs two forks below it.
+relay of :mod:`grading.sandbox.warden` and the ipykernel runs two forks below it.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import sys
 import tempfile
 import threading
 
-from . import sandbox, warden
-from .warm.protocol import ENV_CPU, ENV_MEMORY
+from . import confine, warden
+from .protocol import ENV_CPU, ENV_MEMORY
 
 MAX_FILE_BYTES = 256 * 2**20  # the largest file a kernel may write (a disk-filling loop dies instead)
 
@@ -75,15 +75,15 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
     ``lifeline`` is given by the fork server: a pipe from the launcher, closed when the launcher is gone.
     """
     env, workdir = dict(os.environ), os.getcwd()
-    confined, uid = "", sandbox.kernel_uid()
-    if env.get(sandbox.ENV_HIDE):
+    confined, uid = "", confine.kernel_uid()
+    if env.get(confine.ENV_HIDE):
         report = warden.open_report(env)  # before the sandbox hides where it is
-        confined = sandbox.confine(workdir, env, connection_file(argv), uid)
+        confined = confine.confine(workdir, env, connection_file(argv), uid)
         if confined.startswith("unconfined"):
             print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
             if report is not None:
                 os.close(report)
-            if env.get(sandbox.ENV_REQUIRED) == "1":  # this machine can confine kernels: never run one loose
+            if env.get(confine.ENV_REQUIRED) == "1":  # this machine can confine kernels: never run one loose
                 os._exit(70)
         else:
             warden.supervise(lifeline, report)  # returns in the kernel, two forks below
@@ -105,7 +105,7 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
     app = kernel_app().instance(parent_handle=1)
     app.initialize([*argv, "--HistoryManager.enabled=False", "--log-level=ERROR"])
     if confined and not confined.startswith("unconfined"):
-        sandbox.drop_privileges(uid)  # after the connection file is read and the sockets bound
+        confine.drop_privileges(uid)  # after the connection file is read and the sockets bound
     app.start()
 
 

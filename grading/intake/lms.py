@@ -20,8 +20,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from .course import NOTEBOOK
-from .submissions import grade_id
+from ..course import NOTEBOOK, grade_id
 
 # We print one warning per file that no pattern matches; nbgrader's plugin would add one per pattern tried.
 _QUIET = logging.Logger(__name__, logging.ERROR)

@@ -1,6 +1,6 @@
 """The process side of a confined kernel: its own PID namespace, whose init ends everything the kernel started.
 
-:func:`supervise` is called by the process that confined itself (:mod:`grading.sandbox`, which
+:func:`supervise` is called by the process that confined itself (:mod:`grading.sandbox.confine`, which
 unshared a PID namespace for its children). Three processes result:
 
 - the *relay* (the caller: what jupyter_client or the fork server started and signals) forwards
@@ -28,7 +28,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import sandbox
+from . import confine
 
 ENV_REPORT = "GRADING_KERNEL_REPORT"  # file the init appends its report to (absent: no report)
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
@@ -88,7 +88,7 @@ def supervise(lifeline: int | None, report: int | None) -> None:
     _die_with_parent()
     os.setsid()  # out of the relay's process group: a signal sent to that group reaches the relay alone
     try:
-        sandbox.mount_proc()
+        confine.mount_proc()
         own_proc = True
     except OSError:  # a user namespace may not mount one where /proc is partly covered (some containers)
         own_proc = False
@@ -172,9 +172,9 @@ def flags(report: Path) -> list[str]:
 
 
 if __name__ == "__main__":  # the sandbox probe's child: confine itself to the folder given, report how
-    uid = sandbox.kernel_uid()
-    how = sandbox.confine(sys.argv[1], {}, "", uid)
+    uid = confine.kernel_uid()
+    how = confine.confine(sys.argv[1], {}, "", uid)
     if not how.startswith("unconfined"):
         supervise(None, None)
-        sandbox.drop_privileges(uid)
+        confine.drop_privileges(uid)
     print(how, flush=True)

@@ -27,7 +27,8 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import scoped_session, sessionmaker
 from traitlets import Type, default
 
-from .outputs import BoundedExecute, BoundedKernelClient, BoundedKernelManager
+from ..sandbox.channel import BoundedKernelClient, BoundedKernelManager
+from .execute import BoundedExecute
 
 NBGRADER_VERSION = "0.9.6"
 GRADEBOOK_USERS = ("nbgrader.converters.autograde", "nbgrader.preprocessors.saveautogrades",

@@ -1,5 +1,5 @@
 """Taking in a class's submissions: a folder or a zip laid out <student>/<assignment>/<notebook>.ipynb,
-or a flat Canvas or Moodle download of one assignment (see :mod:`grading.lms`).
+or a flat Canvas or Moodle download of one assignment (see :mod:`grading.intake.lms`).
 
 Every (student, assignment) pair gets an :class:`Intake` row, whatever arrived: a readable
 notebook is copied (never moved) into nbgrader's ``submitted/`` folder under the name
@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 
 from . import lms
-from .course import NOTEBOOK
+from .. import course
+from ..course import NOTEBOOK
 
 
 @dataclass
@@ -119,7 +120,7 @@ def take_in(row: Intake, notebook: Path | None, course_dir: Path, root: Path) ->
         row.status = "invalid_notebook"
         row.flags.append(problem)
         return row
-    target = course_dir / "submitted" / row.student / row.assignment / f"{NOTEBOOK}.ipynb"
+    target = course.notebook(course_dir, "submitted", row.assignment, row.student)
     target.parent.mkdir(parents=True, exist_ok=True)
     copy_no_follow(notebook, target)
     return row
@@ -143,7 +144,7 @@ def from_lms_download(root: Path, course_dir: Path, assignments: list[str], assi
     """One Intake per student of a flat Canvas or Moodle download; the assignment inferred unless given."""
     found = lms.submissions(root)
     if assignment is None:
-        releases = {a: course_dir / "release" / a / f"{NOTEBOOK}.ipynb" for a in assignments}
+        releases = {a: course.notebook(course_dir, "release", a) for a in assignments}
         assignment = lms.infer_assignment([s.path for s in found if link_in(s.path, root) is None
                                            and readable(s.path) is None], releases)
     return [take_in(Intake(s.student, assignment, flags=s.flags), s.path, course_dir, root) for s in found]

@@ -1,6 +1,6 @@
 """The kernel's side of grading: one call into the student's code, answered as plain data.
 
-At grading time no check runs in the student's kernel (:mod:`grading.judge` runs them in the
+At grading time no check runs in the student's kernel (:mod:`grading.pipeline.judge` runs them in the
 grading worker). Every call a check makes into a student's function reaches the kernel as one
 execute request running :data:`CALL`, the request its binary buffer: a pickle made by the grader
 holding the function's name (or a handle to an object an earlier call returned), the arguments and the
@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 MIME = "application/vnd.parameter-course.probe+json"
-CALL = "__import__('grading.probe', fromlist=['serve']).serve()"  # the code of every probe request
+CALL = "__import__('grading.sandbox.probe', fromlist=['serve']).serve()"  # the code of every probe request
 SIMPLE = (bool, int, float, str, type(None))
 _returned: dict[int, Any] = {}  # handle -> an object an earlier call returned (kept alive, so ids stay unique)
 _handles: dict[int, int] = {}   # id(object) -> its handle

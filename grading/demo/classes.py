@@ -1,7 +1,7 @@
 """Synthetic classes for the demo and the benchmark: right, partly wrong, broken and hostile submissions.
 
 Every submission starts from the release notebook students receive, with solution cells
-filled in (:func:`grading.submissions.fill`), so it goes through exactly what a real one does.
+filled in (:func:`grading.demo.submissions.fill`), so it goes through exactly what a real one does.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Callable
 import nbformat
 from nbformat.v4.nbbase import random_cell_id
 
-from .course import NOTEBOOK
-from .submissions import fill, grade_id, reference_answers
+from ..course import NOTEBOOK, grade_id
+from .submissions import fill, reference_answers
 
 
 def first_function(assignment: str) -> str:

@@ -1,11 +1,11 @@
 """Grading a class in parallel with nbgrader: N worker processes, one submission at a time each.
 
 Each worker runs nbgrader's own ``AutogradeApp`` in-process for one student and assignment
-(so nbgrader's start-up is paid once, not once per notebook, and :mod:`grading.fastpath`
+(so nbgrader's start-up is paid once, not once per notebook, and :mod:`grading.pipeline.fastpath`
 removes its other per-notebook overheads), with the notebook's kernel of the configured
-kind: ``warm`` (forked from a pristine parent that has imported torch, see :mod:`grading.warm`)
+kind: ``warm`` (forked from a pristine parent that has imported torch, see :mod:`grading.sandbox`)
 or ``fresh`` (a new interpreter per notebook); both limited and sandboxed by
-:mod:`grading.kernel`. Workers are forked from this process, which has imported nbgrader
+:mod:`grading.sandbox.kernel`. Workers are forked from this process, which has imported nbgrader
 while the fork server imports torch. Gradebook writes from several workers go through
 SQLite's own locking with a generous busy timeout.
 """
@@ -29,9 +29,11 @@ import nbformat
 from nbgrader.apps.autogradeapp import AutogradeApp
 from tqdm import tqdm
 
-from . import course, fastpath, outputs, sandbox, warden
-from .warm.kernels import FreshKernels, WarmKernels
-from .warm.protocol import ENV_MEMORY
+from .. import course
+from . import execute, fastpath
+from ..sandbox import channel, confine, warden
+from ..sandbox.kernelspecs import FreshKernels, WarmKernels
+from ..sandbox.protocol import ENV_MEMORY
 
 KERNELS = ("warm", "fresh")
 # How nbgrader logs a failed gradebook access: SQLAlchemy's exception, or nbgrader's own wrapper of it.
@@ -100,9 +102,9 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
         del os.environ[warden.ENV_REPORT]
     flags = warden.flags(Path(report))
     os.unlink(report)
-    path = Path.cwd() / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+    path = course.notebook(Path.cwd(), "autograded", assignment, student)
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
-    flags += outputs.flags(nb.cells) if nb is not None else []
+    flags += execute.flags(nb.cells) if nb is not None else []
     return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
 
 
@@ -114,7 +116,7 @@ def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[st
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"] if nb else []
     names = {o.get("ename") for o in errors}
     if "Timeout waiting for IOPub output" in text:
-        return "output_limit", (f"a cell's output stopped arriving: one over {outputs.MAX_MESSAGE_BYTES // 2**20} MiB "
+        return "output_limit", (f"a cell's output stopped arriving: one over {channel.MAX_MESSAGE_BYTES // 2**20} MiB "
                                 "is refused unread (or the machine was too busy to pass it on)")
     if "CellTimeoutError" in text or "timed out" in text or names & {"KeyboardInterrupt", "CellTimeoutError"}:
         return "timeout", "a cell ran longer than the time limit"
@@ -137,7 +139,7 @@ class Settings:
     timeout: int
     kernel: str = "warm"
     memory_mb: int = 4096
-    scratch_mb: int = sandbox.SCRATCH_MB
+    scratch_mb: int = confine.SCRATCH_MB
 
 
 def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
@@ -148,10 +150,10 @@ def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
     with ExitStack() as stack:
-        confined = sandbox.probe()
+        confined = confine.probe()
         env = dict(course.kernel_env(course_dir), **{ENV_MEMORY: str(settings.memory_mb),
-                                                     sandbox.ENV_SCRATCH: str(settings.scratch_mb),
-                                                     sandbox.ENV_REQUIRED: str(int(not confined.startswith("unconfined")))})
+                                                     confine.ENV_SCRATCH: str(settings.scratch_mb),
+                                                     confine.ENV_REQUIRED: str(int(not confined.startswith("unconfined")))})
         provider = stack.enter_context(kernels(settings.kernel, env))
         print(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)
         env, kernel_name = provider.env(), provider.name

@@ -10,7 +10,7 @@ files) reaches the trusted side; the scratch vanishes with the kernel. As root t
 runs as a user of its own (so it cannot signal other kernels or reach other namespaces through
 ``/proc/<pid>/root``); as an ordinary user it enters a user namespace instead. Where neither
 works it says why and the kernel runs unconfined. The process side (the kernel's own PID
-namespace, which ends everything it started) is :mod:`grading.warden`. The paths come from the
+namespace, which ends everything it started) is :mod:`grading.sandbox.warden`. The paths come from the
 environment, set by the grading pipeline.
 """
 from __future__ import annotations
@@ -26,6 +26,8 @@ import stat
 import struct
 import sys
 from pathlib import Path
+
+from .. import ROOT
 
 ENV_HIDE = "GRADING_SANDBOX_HIDE"        # os.pathsep-separated folders the kernel must not see
 ENV_PRELOAD = "GRADING_SANDBOX_PRELOAD"  # comma-separated modules imported before those folders vanish
@@ -101,7 +103,7 @@ def enter_namespace(network: bool) -> str:
     namespace when not root); return how.
 
     The PID namespace takes effect for this process's children: its first child is the
-    namespace's init (:mod:`grading.warden`). The network namespace has only its own loopback.
+    namespace's init (:mod:`grading.sandbox.warden`). The network namespace has only its own loopback.
     """
     flags = CLONE_NEWNS | CLONE_NEWPID | (CLONE_NEWNET if network else 0)
     names = "mount, PID" + (" and network" if network else "")
@@ -328,7 +330,7 @@ def drop_privileges(uid: int | None) -> None:
 def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int | None) -> str:
     """Preload, then confine this process's files; return a one-line description or why it is unconfined.
 
-    Then fork the PID namespace's init (:func:`grading.warden.supervise`), and in the kernel call
+    Then fork the PID namespace's init (:func:`grading.sandbox.warden.supervise`), and in the kernel call
     :func:`drop_privileges` once it has bound its sockets.
     """
     preload(env)
@@ -352,7 +354,7 @@ def probe() -> str:
     import subprocess
     import tempfile
     with tempfile.TemporaryDirectory() as workdir:
-        done = subprocess.run([sys.executable, "-m", "grading.warden", workdir], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run([sys.executable, "-m", "grading.sandbox.warden", workdir], capture_output=True, text=True,
+                              cwd=ROOT)
     lines = (done.stdout or done.stderr or "no answer").strip().splitlines()
     return lines[-1] if lines else "unconfined (no answer)"

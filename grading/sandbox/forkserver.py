@@ -4,7 +4,7 @@ It never runs a torch operation itself, so no thread pool exists when it forks, 
 single-threaded (a selector loop), so a fork never copies a lock held by another thread.
 Each child becomes an ordinary ipykernel with the launcher's stdio, working directory,
 environment and resource limits; state changed in one child is never seen by another.
-Run as ``python -m grading.warm.server SOCKET``; it exits when its stdin closes.
+Run as ``python -m grading.sandbox.forkserver SOCKET``; it exits when its stdin closes.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 
-from .. import kernel, sandbox
+from . import kernel, confine
 from .protocol import receive, send
 
 
@@ -31,7 +31,7 @@ def preload() -> None:
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's import would warn about frozen modules
     for name in PRELOAD:
         importlib.import_module(name)
-    sandbox.preload(dict(os.environ))  # the course's checks, which the sandbox later hides
+    confine.preload(dict(os.environ))  # the course's checks, which the sandbox later hides
 
 
 def base_sys_path() -> list[str]:

@@ -4,7 +4,7 @@ Everything a kernel shows arrives at the process that runs nbgrader and is kept 
 autograded notebook, its feedback and that process's memory. The kernel runs the student's
 code, so the bounds are applied where the output arrives, by nbgrader's own Execute step:
 
-- the client's ZMQ sockets refuse, unread, any message frame over :data:`MAX_MESSAGE_BYTES`
+- the client's ZMQ sockets refuse, unread, any message frame over :data:`grading.sandbox.channel.MAX_MESSAGE_BYTES`
   (the cell's output then stops arriving and the notebook ends with status ``output_limit``);
   no stdin channel is opened, since grading never answers ``input()``;
 - each cell keeps at most ``max_cell_chars`` characters of output, and the whole notebook
@@ -16,31 +16,25 @@ What decides a cell's score is kept past the cut, trimmed: errors and writes to 
 :data:`KEPT_PER_CELL` of them per cell (nbgrader adds a dropped error back from the cell's
 reply). So a chatty but correct student keeps every point, and a failing cell its failure.
 Test cells themselves are not run in the kernel at all: :meth:`BoundedExecute.judge_cell` runs
-their checks in the grader (:mod:`grading.judge`), their outputs are the check's.
+their checks in the grader (:mod:`grading.pipeline.judge`), their outputs are the check's.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 import traceback
 from queue import Empty
 from typing import Any
 
-import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Type, default
+from traitlets import Bool, Integer
 
+from ..sandbox.channel import BoundedKernelManager
 
-
-MAX_MESSAGE_BYTES = 256 * 2**20  # one message frame from the kernel; a bigger one is refused unread
 CUT = "output_cut"  # metadata key of the note a cut cell shows
 GROWING = {"stream", "display_data", "execute_result", "update_display_data"}  # and every comm_* message
 CHECKS = "grading_checks"  # output metadata of a judged test cell: the checks that ran to the end
@@ -85,53 +79,6 @@ def trim_error(error: dict) -> None:
     error["traceback"] = lines[:first] + cut + (lines[len(lines) - last:] if last else [])
 
 
-def bounded_context(context: zmq.asyncio.Context) -> zmq.asyncio.Context:
-    """``context``, whose new sockets refuse message frames over MAX_MESSAGE_BYTES."""
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-    return context
-
-
-class BoundedKernelClient(AsyncKernelClient):
-    """jupyter_client's client whose sockets refuse huge frames unread, and which opens no stdin channel."""
-
-    def _context_default(self) -> zmq.asyncio.Context:
-        return bounded_context(super()._context_default())
-
-    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = True,
-                       control: bool = True) -> None:
-        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=hb, control=control)
-
-
-class BoundedKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, handing out bounded clients (its own control socket bounded too).
-
-    Its kernel is reached over Unix sockets (``ipc`` transport) in a folder of its own, not over
-    TCP: a sandboxed kernel then needs no network at all (it gets an empty network namespace,
-    :mod:`grading.sandbox`), and nothing of the machine's loopback is reachable from it.
-    """
-
-    client_factory = Type(BoundedKernelClient, klass=AsyncKernelClient)
-
-    @default("context")
-    def _context_default(self) -> zmq.asyncio.Context:
-        return bounded_context(super()._context_default())
-
-    @default("transport")
-    def _transport_default(self) -> str:
-        return "ipc"
-
-    @default("connection_file")
-    def _connection_file_default(self) -> str:
-        # a folder only root (or the grader's user) may enter: the sockets' paths become <folder>/kernel-ipc-<port>
-        return os.path.join(tempfile.mkdtemp(prefix="grading-ipc-", dir="/tmp"), "kernel.json")
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart)
-        if not restart and self.transport == "ipc" and os.path.basename(os.path.dirname(self.connection_file)).startswith(
-                "grading-ipc-"):
-            shutil.rmtree(os.path.dirname(self.connection_file), ignore_errors=True)
-
-
 class BoundedExecute(Execute):
     """nbgrader's Execute step, keeping at most ``max_cell_chars`` of each cell's output and
     ``max_notebook_chars`` of the notebook's."""
@@ -142,7 +89,7 @@ class BoundedExecute(Execute):
     # seconds to wait, after a cell's reply, for the rest of its output: a refused message never comes,
     # so this ends such a notebook (status output_limit); long enough that a loaded machine is not mistaken for one
     iopub_timeout = Integer(10, help=Execute.iopub_timeout.help).tag(config=True)
-    manager_class: type[AsyncKernelManager] = BoundedKernelManager  # grading.fastpath swaps in a quicker one
+    manager_class: type[AsyncKernelManager] = BoundedKernelManager  # grading.pipeline.fastpath swaps in a quicker one
     judge_tests = Bool(True, help="run autograder test cells' checks in the grader (grading/judge.py), reaching "
                                   "the student's functions in the kernel, instead of running them in the kernel"
                        ).tag(config=True)
@@ -165,7 +112,7 @@ class BoundedExecute(Execute):
         return super().preprocess_cell(cell, resources, index)
 
     def judge_cell(self, cell: NotebookNode) -> NotebookNode:
-        """Run a test cell's checks here (:mod:`grading.judge`), the student's functions called in the kernel."""
+        """Run a test cell's checks here (:mod:`grading.pipeline.judge`), the student's functions called in the kernel."""
         from . import judge  # imports torch: only where test cells are judged
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         try:
@@ -191,7 +138,7 @@ class BoundedExecute(Execute):
     async def ask(self, request: bytes, timeout: float) -> dict:
         """Hand the kernel's probe a request; return its data (or raise when it ran out of time or sent none)."""
         from . import judge
-        from .probe import CALL, MIME
+        from ..sandbox.probe import CALL, MIME
         message = self.kc.session.msg("execute_request", {
             "code": CALL, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False,
             "stop_on_error": False})

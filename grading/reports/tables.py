@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gradebook import CellScore
+from ..gradebook import CellScore
 
 GRADES = ["student", "assignment", "score", "max_score", "status", "flags"]
 QUESTIONS = ["student", "assignment", "grade_id", "score", "max_score"]

@@ -4,7 +4,7 @@ At grading time a test cell is not run in the student's kernel. Its code (the in
 back by nbgrader, hidden tests included) runs here, in the grading worker, where the student's
 code never runs: the checks build their networks here, compute what they expect here, and reach
 the student's functions through :class:`Remote` proxies. Each call becomes one request to the
-kernel (:mod:`grading.probe`): the arguments and the global RNG's state go there as a pickle, the
+kernel (:mod:`grading.sandbox.probe`): the arguments and the global RNG's state go there as a pickle, the
 function runs, and only plain data comes back, from which this module rebuilds the value returned
 and *mirrors* what the call did to its arguments onto the objects the check passed (new values,
 gradients, a parameter replaced by another object, a submodule swapped). The check then judges
@@ -24,16 +24,15 @@ import pickle
 import sys
 import time
 from collections import OrderedDict, defaultdict
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
-from . import probe
+from ..course import STUDENT_FILES
+from ..sandbox import probe
 
-STUDENT_FILES = Path(__file__).resolve().parent / "student"
 if str(STUDENT_FILES) not in sys.path:  # the checks test cells import, as in a kernel started by the course
     sys.path.insert(0, str(STUDENT_FILES))
 
@@ -92,7 +91,7 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-PICKLE = SimpleNamespace(__name__="grading.judge", Pickler=_Pickler, Unpickler=pickle.Unpickler,
+PICKLE = SimpleNamespace(__name__="grading.pipeline.judge", Pickler=_Pickler, Unpickler=pickle.Unpickler,
                          dump=pickle.dump, load=pickle.load)
 
 

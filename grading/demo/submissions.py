@@ -9,14 +9,9 @@ from pathlib import Path
 
 import nbformat
 
-from .course import NOTEBOOK, SOLUTIONS
+from ..course import NOTEBOOK, SOLUTIONS, grade_id
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-
-
-def grade_id(cell: nbformat.NotebookNode) -> str | None:
-    """The nbgrader grade_id of a cell, or None for an ordinary cell."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def strip_markers(source: str) -> str:

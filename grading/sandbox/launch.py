@@ -3,7 +3,7 @@
 To jupyter_client this process *is* the kernel: signals it receives (interrupt, terminate)
 are forwarded to the forked kernel, and it exits with the kernel's exit code. If it is
 killed outright, the kernel notices its lifeline pipe closing and exits too. Without a
-reachable server it falls back to an ordinary kernel (:mod:`grading.kernel`) and says so on stderr.
+reachable server it falls back to an ordinary kernel (:mod:`grading.sandbox.kernel`) and says so on stderr.
 Usage: ``python path/to/grading/warm/launch.py SOCKET -f CONNECTION_FILE`` (run by path, so it
 works from any working directory).
 """
@@ -17,15 +17,15 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from grading.warm.protocol import receive, send  # noqa: E402
+from grading import ROOT  # noqa: E402
+from grading.sandbox.protocol import receive, send  # noqa: E402
 
 
 def fallback(argv: list[str], reason: str) -> None:
     """Replace this process with an ordinary (fresh, but equally limited and sandboxed) grading kernel."""
     print(f"[grading] warm kernel server unavailable ({reason}); starting an ordinary kernel", file=sys.stderr)
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
-    os.execve(sys.executable, [sys.executable, "-m", "grading.kernel", *argv], env)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    os.execve(sys.executable, [sys.executable, "-m", "grading.sandbox.kernel", *argv], env)
 
 
 def main(socket_path: str, argv: list[str]) -> int:

@@ -1,0 +1,111 @@
+"""The instructor's commands as functions: release, autograde, feedback and export of a course directory.
+
+Each wraps nbgrader on an ordinary nbgrader course directory, so nbgrader's own commands and
+formgrader work on it too. They return what they made; :mod:`grading.cli` prints it.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .. import course
+from ..gradebook import all_cell_scores, max_scores, register_students, require_reachable
+from ..intake.collect import collect
+from ..intake.repair import repair_file
+from ..intake.scan import scan_notebook
+from ..reports.tables import Row, earlier, fill_scores, write
+from .workers import Settings, grade_all, progress
+
+
+def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
+    """Generate every assignment's student version with nbgrader, plus a zip of each for an LMS."""
+    if db_url is None and (course_dir / "nbgrader_config.py").exists():
+        db_url = db_url_of(course_dir)  # keep the gradebook an earlier release chose
+    if db_url is not None:
+        require_reachable(db_url)  # a server that refuses: say so before anything is written
+    course.prepare(course_dir, db_url)
+    zips = []
+    for assignment in course.assignments():
+        folder = course.generate(course_dir, assignment)
+        archive = course_dir / "release" / f"{assignment}.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    z.write(path, Path(assignment) / path.relative_to(folder))
+        zips.append(archive)
+    return zips
+
+
+def db_url_of(course_dir: Path) -> str:
+    """The gradebook URL written into the course's nbgrader_config.py."""
+    for line in (course_dir / "nbgrader_config.py").read_text().splitlines():
+        if line.startswith("c.CourseDirectory.db_url"):
+            return line.split("=", 1)[1].strip().strip("'\"")
+    return course.default_db_url(course_dir)
+
+
+def autograde(course_dir: Path, submissions: Path, settings: Settings,
+              assignment_id: str | None = None) -> list[Row]:
+    """Take in a class, grade every readable submission in parallel, write grades.csv and questions.csv."""
+    if (course_dir / "nbgrader_config.py").exists():
+        require_reachable(db_url_of(course_dir))  # a server that refuses: say so before anything is written
+    if not (course_dir / "release").is_dir():
+        release(course_dir)
+    intake = collect(submissions, course_dir, course.assignments(), assignment_id)
+    rows = {(i.student, i.assignment): Row(i.student, i.assignment, i.status, list(i.flags)) for i in intake}
+    for (student, assignment), row in rows.items():
+        if row.status == "ok":
+            repaired = repair_file(course.notebook(course_dir, "submitted", assignment, student),
+                                   course.notebook(course_dir, "release", assignment))
+            row.flags.extend(repaired.flags())
+            if repaired.unmatched:
+                row.status = "cells_modified"
+    todo = [key for key, row in rows.items() if row.status in ("ok", "cells_modified")]
+    db_url = db_url_of(course_dir)
+    register_students(db_url, sorted({student for student, _ in todo}))
+    for result in progress(grade_all(course_dir, todo, settings, db_url), len(todo)):
+        row = rows[(result.student, result.assignment)]
+        if result.status != "ok" or row.status == "ok":
+            row.status = result.status
+        if result.detail and result.status != "ok":
+            row.flags.append(result.detail)
+        row.flags.extend(result.flags)
+    maxima = max_scores(db_url)
+    scores = all_cell_scores(db_url, list(rows))
+    for (student, assignment), row in rows.items():
+        fill_scores(row, scores[(student, assignment)], maxima.get(assignment, 0.0))
+        if row.status not in ("missing_notebook", "invalid_notebook"):
+            row.flags.extend(scan_notebook(course.notebook(course_dir, "submitted", assignment, student),
+                                           course.notebook(course_dir, "release", assignment)))
+    previous = earlier(course_dir / "reports", set(rows))
+    current = all_cell_scores(db_url, [(r.student, r.assignment) for r in previous])  # manual grades since
+    for row in previous:
+        fill_scores(row, current[(row.student, row.assignment)], maxima.get(row.assignment, row.max_score))
+    write(previous + list(rows.values()), course_dir / "reports")
+    return list(rows.values())
+
+
+def feedback(course_dir: Path) -> Path:
+    """HTML feedback for every graded submission with nbgrader, hidden tests removed."""
+    for assignment in course.assignments():
+        if (course_dir / "autograded").is_dir():
+            course.nbgrader(course_dir, "generate_feedback", assignment, "--force", check=False)
+    return course_dir / "feedback"
+
+
+def export(course_dir: Path) -> Path:
+    """nbgrader's grade export (one row per student and assignment) for an LMS."""
+    target = course_dir / "reports" / "lms_grades.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    course.nbgrader(course_dir, "export", f"--to={target}")
+    return target
+
+
+def summary(rows: list[Row]) -> str:
+    """A few lines for the end of a run: counts per status and where the files are."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    flagged = sum(bool(r.flags) for r in rows)
+    return (f"{len(rows)} submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + f"; {flagged} with flags")

@@ -1,0 +1,1 @@
+"""What the instructor reads after a run: CSV tables and the HTML report of plots."""
