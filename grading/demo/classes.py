@@ -6,6 +6,7 @@ filled in (:func:`grading.demo.submissions.fill`), so it goes through exactly wh
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +38,7 @@ def with_prefix(answers: dict[str, str], assignment: str, code: str) -> dict[str
 
 
 def save(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook, making its folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
 
@@ -91,50 +93,76 @@ for path in [os.path.join(course, 'gradebook.db'), *glob.glob(os.path.join(cours
         pass"""
 
 
-def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: bool = True) -> dict[str, str]:
-    """Write a small class <student>/<assignment>/... into ``into``; return student -> what they show.
+Make = Callable[[Path, str], "nbformat.NotebookNode | str | None"]  # (release notebook, assignment) -> its file
 
-    ``vandal`` adds a student who tries to overwrite the gradebook and everyone's notebooks
-    (only safe to grade where kernels are sandboxed).
+
+def correct(released: Path, assignment: str) -> nbformat.NotebookNode:
+    """The release notebook with every reference answer filled in."""
+    return fill(released, reference_answers(assignment))
+
+
+def prefixed(code: str) -> Make:
+    """A correct notebook whose first answer cell starts with ``code``."""
+    return lambda released, assignment: fill(released, with_prefix(reference_answers(assignment), assignment, code))
+
+
+def damaged(student: str) -> Make:
+    """A correct notebook then damaged as :func:`damages` says ``student`` did."""
+    return lambda released, assignment: damages(assignment)[student](correct(released, assignment))
+
+
+@dataclass(frozen=True)
+class DemoStudent:
+    """One student of the demo class: what they show, and the file they hand in for each assignment."""
+
+    name: str
+    role: str
+    make: Make  # a notebook, raw file text, or None for a student folder with nothing in it
+    file: str = f"{NOTEBOOK}.ipynb"
+    needs_sandbox: bool = False  # only safe to grade where kernels are sandboxed
+
+
+DEMO_CLASS = (
+    DemoStudent("ada", "correct", correct),
+    DemoStudent("ben", "correct, prints and warns",
+                prefixed("import warnings\nprint('working on it')\nwarnings.warn('a harmless warning')")),
+    DemoStudent("cleo", "partly wrong", lambda released, assignment: fill(released, wrong_answers(assignment))),
+    DemoStudent("dan", "corrupt JSON", lambda released, assignment: '{"cells": [ {"cell_type": "code", "sour'),
+    DemoStudent("eve", "empty file", lambda released, assignment: ""),
+    DemoStudent("finn", "notebook renamed 'exercises (1).ipynb'", correct, file=f"{NOTEBOOK} (1).ipynb"),
+    DemoStudent("gus", "infinite loop", prefixed("while True:\n    pass")),
+    DemoStudent("hana", "kernel exits (os._exit)", prefixed("import os\nos._exit(1)")),
+    DemoStudent("ivo", "sys.exit()", prefixed("import sys\nsys.exit()")),
+    DemoStudent("jo", "memory hog", prefixed("hog = torch.ones(2**36, dtype=torch.uint8)")),
+    DemoStudent("kai", "output flood", prefixed(FLOOD)),
+    DemoStudent("lea", "monkeypatches torch.equal", prefixed("torch.equal = lambda a, b: True")),
+    DemoStudent("max", "deleted the test cells of an answer", damaged("max")),
+    DemoStudent("nia", "no submission", lambda released, assignment: None),
+    DemoStudent("pia", "pasted a copy of an answer cell", damaged("pia")),
+    DemoStudent("quinn", "pasted a copy of a test cell", damaged("quinn")),
+    DemoStudent("rosa", "editor removed all cell metadata and renumbered cell ids", damaged("rosa")),
+    DemoStudent("sam", "deleted an answer cell", damaged("sam")),
+    DemoStudent("olga", "overwrites the gradebook and classmates' notebooks", prefixed(VANDAL), needs_sandbox=True),
+)
+
+
+def build_demo_class(release: Path, assignments: list[str], into: Path, vandal: bool = True) -> dict[str, str]:
+    """Write :data:`DEMO_CLASS` as <student>/<assignment>/... into ``into``; return student -> what they show.
+
+    ``vandal`` keeps the students who attack the grader (only safe to grade where kernels are sandboxed).
     """
-    roles = {
-        "ada": "correct", "ben": "correct, prints and warns", "cleo": "partly wrong", "dan": "corrupt JSON",
-        "eve": "empty file", "finn": "notebook renamed 'exercises (1).ipynb'", "gus": "infinite loop",
-        "hana": "kernel exits (os._exit)", "ivo": "sys.exit()", "jo": "memory hog", "kai": "output flood",
-        "lea": "monkeypatches torch.equal", "max": "deleted the test cells of an answer", "nia": "no submission",
-        "pia": "pasted a copy of an answer cell", "quinn": "pasted a copy of a test cell",
-        "rosa": "editor removed all cell metadata and renumbered cell ids", "sam": "deleted an answer cell",
-    }
-    if vandal:
-        roles["olga"] = "overwrites the gradebook and classmates' notebooks"
-    for assignment in assignments:
-        released = release / assignment / f"{NOTEBOOK}.ipynb"
-        ref = reference_answers(assignment)
-        folder = lambda student: into / student / assignment  # noqa: E731
-        save(fill(released, ref), folder("ada") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "import warnings\nprint('working on it')\n"
-                                        "warnings.warn('a harmless warning')")), folder("ben") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, wrong_answers(assignment)), folder("cleo") / f"{NOTEBOOK}.ipynb")
-        folder("dan").mkdir(parents=True, exist_ok=True)
-        (folder("dan") / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ {"cell_type": "code", "sour')
-        folder("eve").mkdir(parents=True, exist_ok=True)
-        (folder("eve") / f"{NOTEBOOK}.ipynb").write_text("")
-        save(fill(released, ref), folder("finn") / f"{NOTEBOOK} (1).ipynb")
-        save(fill(released, with_prefix(ref, assignment, "while True:\n    pass")), folder("gus") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "import os\nos._exit(1)")), folder("hana") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "import sys\nsys.exit()")), folder("ivo") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "hog = torch.ones(2**36, dtype=torch.uint8)")),
-             folder("jo") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, FLOOD)),
-             folder("kai") / f"{NOTEBOOK}.ipynb")
-        save(fill(released, with_prefix(ref, assignment, "torch.equal = lambda a, b: True")),
-             folder("lea") / f"{NOTEBOOK}.ipynb")
-        for student, damage in damages(assignment).items():
-            save(damage(fill(released, ref)), folder(student) / f"{NOTEBOOK}.ipynb")
-        if vandal:
-            save(fill(released, with_prefix(ref, assignment, VANDAL)), folder("olga") / f"{NOTEBOOK}.ipynb")
-    (into / "nia").mkdir(parents=True, exist_ok=True)
-    return roles
+    students = [s for s in DEMO_CLASS if vandal or not s.needs_sandbox]
+    for student in students:
+        (into / student.name).mkdir(parents=True, exist_ok=True)
+        for assignment in assignments:
+            made = student.make(release / assignment / f"{NOTEBOOK}.ipynb", assignment)
+            path = into / student.name / assignment / student.file
+            if isinstance(made, str):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(made)
+            elif made is not None:
+                save(made, path)
+    return {s.name: s.role for s in students}
 
 
 def build_bench_class(release: Path, assignments: list[str], into: Path, students: int) -> None:
