@@ -86,11 +86,24 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
 
 
 def feedback(course_dir: Path) -> Path:
-    """HTML feedback for every graded submission with nbgrader, hidden tests removed."""
+    """HTML feedback for every graded submission with nbgrader, hidden tests removed.
+
+    Every assignment with graded submissions is tried; if nbgrader failed for any, raise after
+    all were tried, with nbgrader's own messages (an assignment nobody submitted is no failure).
+    """
+    failed = []
     for assignment in course.assignments():
-        if (course_dir / "autograded").is_dir():
-            course.nbgrader(course_dir, "generate_feedback", assignment, "--force", check=False)
+        if any((course_dir / "autograded").glob(f"*/{assignment}")):
+            done = course.nbgrader(course_dir, "generate_feedback", assignment, "--force", check=False)
+            if done.returncode != 0:
+                failed.append(f"{assignment}:\n{done.stderr.strip()[-2000:]}")
+    if failed:
+        raise FeedbackFailed("nbgrader generate_feedback failed for " + "\n".join(failed))
     return course_dir / "feedback"
+
+
+class FeedbackFailed(RuntimeError):
+    """nbgrader could not make the feedback of some submissions; its messages say which."""
 
 
 def export(course_dir: Path) -> Path:
