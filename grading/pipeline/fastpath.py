@@ -5,9 +5,9 @@ nine ``Gradebook`` objects per notebook, each creating an SQLAlchemy engine and 
 every table; ``jsonschema.validate`` re-validating nbgrader's cell-metadata schema itself for
 every cell, twice per notebook; and jupyter_client's fixed waits: 0.2 s of IOPub silence
 before a new kernel counts as ready, 0.1 s between attempts to connect to it and between polls
-of a stopping kernel. The fixes touch names inside nbgrader 0.9.6 (pinned in
-``requirements.txt``), so they are applied only to that version and only in our worker
-processes; stock ``nbgrader`` is unchanged.
+of a stopping kernel. The fixes touch private names of nbgrader, jsonschema and jupyter_client, so each
+is applied only on the versions those names were read in (:mod:`grading.pins`; on others it is off and
+stderr says so) and only in our worker processes; stock ``nbgrader`` is unchanged.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from queue import Empty
 from typing import Any
 
 import jsonschema
-import nbgrader
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from nbgrader import api
@@ -27,10 +26,10 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import scoped_session, sessionmaker
 from traitlets import Type, default
 
+from .. import pins
 from ..sandbox.channel import BoundedKernelClient, BoundedKernelManager
 from .execute import BoundedExecute
 
-NBGRADER_VERSION = "0.9.6"
 GRADEBOOK_USERS = ("nbgrader.converters.autograde", "nbgrader.preprocessors.saveautogrades",
                    "nbgrader.preprocessors.overwritecells", "nbgrader.preprocessors.overwritekernelspec",
                    "nbgrader.preprocessors.latesubmissions", "nbgrader.preprocessors.getgrades")
@@ -140,11 +139,12 @@ class QuickKernelManager(BoundedKernelManager):
 
 
 def install() -> None:
-    """Apply the fixes in this process (a grading worker); on another nbgrader version, none of them."""
+    """Apply the fixes in this process (a grading worker), each only on the versions its names were read in."""
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session warnings, not ours to fix
-    if nbgrader.__version__ != NBGRADER_VERSION:
-        return
-    for name in GRADEBOOK_USERS:
-        importlib.import_module(name).Gradebook = SharedEngineGradebook
-    importlib.import_module("nbgrader.nbgraderformat.common").jsonschema = CheckedSchemas()
-    BoundedExecute.manager_class = QuickKernelManager
+    if pins.active(pins.SHARED_GRADEBOOK):
+        for name in GRADEBOOK_USERS:
+            importlib.import_module(name).Gradebook = SharedEngineGradebook
+    if pins.active(pins.CHECKED_SCHEMAS):
+        importlib.import_module("nbgrader.nbgraderformat.common").jsonschema = CheckedSchemas()
+    if pins.active(pins.QUICK_KERNELS):
+        BoundedExecute.manager_class = QuickKernelManager

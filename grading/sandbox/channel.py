@@ -4,18 +4,22 @@ A kernel runs the student's code, so everything it sends is hostile until bounde
 classes are what nbgrader's Execute step (:mod:`grading.pipeline.execute`) uses to start and
 talk to one: a frame over :data:`MAX_MESSAGE_BYTES` is dropped by ZMQ before it is read, no stdin
 channel is opened (grading never answers ``input()``), and the sockets are Unix sockets in a
-folder of their own, so a sandboxed kernel needs no network at all.
+folder of their own, so a sandboxed kernel needs no network at all. The bound overrides private names
+of jupyter_client: a kernel manager refuses to start on a version they were not read in (:mod:`grading.pins`).
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from typing import Any
 
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Type, default
+
+from .. import pins
 
 MAX_MESSAGE_BYTES = 256 * 2**20  # one message frame from the kernel; a bigger one is refused unread
 
@@ -46,6 +50,10 @@ class BoundedKernelManager(AsyncKernelManager):
     """
 
     client_factory = Type(BoundedKernelClient, klass=AsyncKernelClient)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pins.require(pins.BOUNDED_CHANNEL)  # on unread internals, frames of any size could reach the grader
+        super().__init__(*args, **kwargs)
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:
