@@ -68,7 +68,7 @@ MODULE_FIELDS = Override(
 IOPUB_QUEUE = Override(
     "kernel output queued, not dropped", "grading/sandbox/kernel.py", ("ipykernel",),
     ("ipykernel.kernelapp.IPKernelApp.init_iopub",), needed=True)
-
+# Fast paths: without them grades are the same, only slower, so on other versions they are simply not applied.
 SHARED_GRADEBOOK = Override(
     "one gradebook engine per process", "grading/pipeline/fastpath.py", ("nbgrader",),
     ("nbgrader.api.Gradebook.__init__", "nbgrader.converters.autograde.Gradebook",
@@ -80,8 +80,10 @@ CHECKED_SCHEMAS = Override(
     ("nbgrader.nbgraderformat.common.jsonschema", "jsonschema.validate"), needed=False)
 QUICK_KERNELS = Override(
     "quick kernel start and stop", "grading/pipeline/fastpath.py", ("jupyter_client",),
-    ("jupyter_client.client.KernelClient._async_wait_for_ready", "jupyter_client.client.KernelClient._async_get_shell_msg",
-     "jupyter_client.client.KernelClient._async_get_iopub_msg", "jupyter_client.client.KernelClient._async_is_alive",
+    ("jupyter_client.client.KernelClient._async_wait_for_ready",
+     "jupyter_client.client.KernelClient._async_get_shell_msg",
+     "jupyter_client.client.KernelClient._async_get_iopub_msg",
+     "jupyter_client.client.KernelClient._async_is_alive",
      "jupyter_client.client.KernelClient._handle_kernel_info_reply",
      "jupyter_client.asynchronous.client.AsyncKernelClient._context_default",
      "jupyter_client.manager.AsyncKernelManager._context_default",
@@ -97,7 +99,7 @@ _told: set[Override] = set()  # fast paths already reported off in this process 
 
 @cache
 def installed(package: str) -> str | None:
-    """The installed release of ``package``, without a build's local label such as torch's ``+cpu`` (None: not installed)."""
+    """The installed release of ``package``, without a build's local label such as ``+cpu`` (None: not installed)."""
     try:
         return metadata.version(package).partition("+")[0]
     except metadata.PackageNotFoundError:

@@ -89,7 +89,8 @@ def test_grading_clients_refuse_giant_messages(client):
 
 def test_installed_fast_path_gives_the_execute_step_its_quick_bounded_kernels():
     assert issubclass(QuickKernelManager.client_factory.default_value, BoundedKernelClient)
-    code = ("from grading.pipeline import execute, fastpath\n"  # in its own process, as in a worker: install() is global
+    # in its own process, as in a worker: install() is global
+    code = ("from grading.pipeline import execute, fastpath\n"
             "assert execute.BoundedExecute().kernel_manager_class is execute.BoundedKernelManager\n"
             "fastpath.install()\n"
             "assert execute.BoundedExecute().kernel_manager_class is fastpath.QuickKernelManager\n")

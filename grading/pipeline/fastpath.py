@@ -22,6 +22,7 @@ import jsonschema
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from nbgrader import api
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import scoped_session, sessionmaker
 from traitlets import Type, default
@@ -38,7 +39,8 @@ GRADEBOOK_USERS = ("nbgrader.converters.autograde", "nbgrader.preprocessors.save
 class SharedEngineGradebook(api.Gradebook):
     """nbgrader's Gradebook whose engine (and table check) is made once per process and database."""
 
-    _engines: dict[tuple[str, str], Any] = {}
+    _engines: dict[tuple[str, str], Engine] = {}
+    engine: Engine
 
     def __init__(self, db_url: str, course_id: str = "default_course", authenticator: Any = None) -> None:
         key = (db_url, course_id)
@@ -143,8 +145,10 @@ def install() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session warnings, not ours to fix
     if pins.active(pins.SHARED_GRADEBOOK):
         for name in GRADEBOOK_USERS:
-            importlib.import_module(name).Gradebook = SharedEngineGradebook
+            user: Any = importlib.import_module(name)
+            user.Gradebook = SharedEngineGradebook
     if pins.active(pins.CHECKED_SCHEMAS):
-        importlib.import_module("nbgrader.nbgraderformat.common").jsonschema = CheckedSchemas()
+        common: Any = importlib.import_module("nbgrader.nbgraderformat.common")
+        common.jsonschema = CheckedSchemas()
     if pins.active(pins.QUICK_KERNELS):
         BoundedExecute.manager_class = QuickKernelManager

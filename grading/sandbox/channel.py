@@ -70,6 +70,6 @@ class BoundedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
-        if not restart and self.transport == "ipc" and os.path.basename(os.path.dirname(self.connection_file)).startswith(
-                "grading-ipc-"):
-            shutil.rmtree(os.path.dirname(self.connection_file), ignore_errors=True)
+        folder = os.path.dirname(self.connection_file)
+        if not restart and self.transport == "ipc" and os.path.basename(folder).startswith("grading-ipc-"):
+            shutil.rmtree(folder, ignore_errors=True)
