@@ -16,9 +16,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import lms
 from .. import course
 from ..course import NOTEBOOK
+from ..status import Status
+from . import lms
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Intake:
 
     student: str
     assignment: str
-    status: str = "ok"            # ok | missing_notebook | invalid_notebook
+    status: Status = Status.OK    # or MISSING_NOTEBOOK, INVALID_NOTEBOOK
     flags: list[str] = field(default_factory=list)
 
 
@@ -108,16 +109,16 @@ def take_in(row: Intake, notebook: Path | None, course_dir: Path, root: Path) ->
     """Copy a readable notebook found under ``root`` to course_dir/submitted/<student>/<assignment>/;
     else set the row's status."""
     if notebook is None:
-        row.status = "missing_notebook"
+        row.status = Status.MISSING_NOTEBOOK
         return row
     link = link_in(notebook, root)
     if link is not None:
-        row.status = "invalid_notebook"
+        row.status = Status.INVALID_NOTEBOOK
         row.flags.append(f"{link.relative_to(root)} is a symbolic link (to {os.readlink(link)}): not followed")
         return row
     problem = readable(notebook)
     if problem is not None:
-        row.status = "invalid_notebook"
+        row.status = Status.INVALID_NOTEBOOK
         row.flags.append(problem)
         return row
     target = course.notebook(course_dir, "submitted", row.assignment, row.student)

@@ -1,12 +1,17 @@
 """The instructor's commands as functions: release, autograde, feedback and export of a course directory.
 
 Each wraps nbgrader on an ordinary nbgrader course directory, so nbgrader's own commands and
-formgrader work on it too. They return what they made; :mod:`grading.cli` prints it.
+formgrader work on it too. They return what they made; :mod:`grading.cli` prints it. While it runs,
+autograde shows on stderr a progress bar, one line per submission that is not ``ok`` (student,
+assignment, status, reason), and at the end where nbgrader's log of each submission is kept.
 """
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
+
+from tqdm import tqdm
 
 from .. import course
 from ..gradebook import all_cell_scores, max_scores, register_students, require_reachable
@@ -14,7 +19,8 @@ from ..intake.collect import collect
 from ..intake.repair import repair_file
 from ..intake.scan import scan_notebook
 from ..reports.tables import Row, earlier, fill_scores, write
-from .workers import Settings, grade_all, progress
+from ..status import NO_NOTEBOOK, Status
+from .workers import LOGS, Settings, grade_all, progress
 
 
 def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
@@ -53,28 +59,40 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
         release(course_dir)
     intake = collect(submissions, course_dir, course.assignments(), assignment_id)
     rows = {(i.student, i.assignment): Row(i.student, i.assignment, i.status, list(i.flags)) for i in intake}
+    unmatched: dict[tuple[str, str], list[str]] = {}
     for (student, assignment), row in rows.items():
-        if row.status == "ok":
+        if row.status == Status.OK:
             repaired = repair_file(course.notebook(course_dir, "submitted", assignment, student),
                                    course.notebook(course_dir, "release", assignment))
             row.flags.extend(repaired.flags())
             if repaired.unmatched:
-                row.status = "cells_modified"
-    todo = [key for key, row in rows.items() if row.status in ("ok", "cells_modified")]
+                row.status, unmatched[(student, assignment)] = Status.CELLS_MODIFIED, repaired.unmatched
+        elif row.status in NO_NOTEBOOK:
+            tell(row, row.status.reason + (f" ({'; '.join(row.flags)})" if row.flags else ""))
+    todo = [key for key, row in rows.items() if row.status in (Status.OK, Status.CELLS_MODIFIED)]
     db_url = db_url_of(course_dir)
     register_students(db_url, sorted({student for student, _ in todo}))
+    logged = 0
     for result in progress(grade_all(course_dir, todo, settings, db_url), len(todo)):
-        row = rows[(result.student, result.assignment)]
-        if result.status != "ok" or row.status == "ok":
+        key = (result.student, result.assignment)
+        row = rows[key]
+        if result.status != Status.OK or row.status == Status.OK:
             row.status = result.status
-        if result.detail and result.status != "ok":
+        if result.detail and result.status != Status.OK:
             row.flags.append(result.detail)
         row.flags.extend(result.flags)
+        if row.status != Status.OK:
+            tell(row, result.detail if result.status != Status.OK else
+                 f"{row.status.reason} ({'; '.join(unmatched.get(key, []))})")
+        logged += result.log is not None
+    if logged:
+        print(f"nbgrader's log of {logged} submission(s): {course_dir / LOGS}/<assignment>/<student>.log",
+              file=sys.stderr)
     maxima = max_scores(db_url)
     scores = all_cell_scores(db_url, list(rows))
     for (student, assignment), row in rows.items():
         fill_scores(row, scores[(student, assignment)], maxima.get(assignment, 0.0))
-        if row.status not in ("missing_notebook", "invalid_notebook"):
+        if row.status not in NO_NOTEBOOK:
             row.flags.extend(scan_notebook(course.notebook(course_dir, "submitted", assignment, student),
                                            course.notebook(course_dir, "release", assignment)))
     previous = earlier(course_dir / "reports", set(rows))
@@ -83,6 +101,11 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
         fill_scores(row, current[(row.student, row.assignment)], maxima.get(row.assignment, row.max_score))
     write(previous + list(rows.values()), course_dir / "reports")
     return list(rows.values())
+
+
+def tell(row: Row, reason: str) -> None:
+    """One line on the terminal, above the progress bar, for a submission that is not ok."""
+    tqdm.write(f"{row.student} {row.assignment}: {row.status}: {reason}", file=sys.stderr)
 
 
 def feedback(course_dir: Path) -> Path:

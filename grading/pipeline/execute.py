@@ -17,6 +17,16 @@ What decides a cell's score is kept past the cut, trimmed: errors and writes to 
 reply). So a chatty but correct student keeps every point, and a failing cell its failure.
 Test cells themselves are not run in the kernel at all: :meth:`BoundedExecute.judge_cell` runs
 their checks in the grader (:mod:`grading.pipeline.judge`), their outputs are the check's.
+
+How a notebook's run ended is decided here, where the exceptions are seen, and passed on as data:
+a kernel that dies (nbclient's ``DeadKernelError``, the judge's ``KernelDied``) or does not start,
+and output that stops arriving after a cell's reply (nbclient's ``CellTimeoutError`` from the IOPub
+wait, raised only for that since a cell past its time limit is interrupted instead), leave the step
+as :class:`DeadKernel` or :class:`CellTimeout`: still nbclient's exception types, and a
+:class:`grading.status.Ended` carrying the :class:`grading.status.Outcome`. nbgrader logs it and
+goes on to the next submission; the grading worker reads the outcome off the exception
+(:mod:`grading.pipeline.workers`). A cell past its time limit ends with an error output named
+``CellTimeoutError`` (nbgrader's ``error_on_timeout``), which the worker reads in the notebook.
 """
 from __future__ import annotations
 
@@ -27,19 +37,28 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from ..sandbox.channel import BoundedKernelManager
+from ..status import Ended, Status
 
 CUT = "output_cut"  # metadata key of the note a cut cell shows
 GROWING = {"stream", "display_data", "execute_result", "update_display_data"}  # and every comm_* message
 CHECKS = "grading_checks"  # output metadata of a judged test cell: the checks that ran to the end
 KEPT_PER_CELL = 100    # errors and stderr writes kept past the cut in one cell
 ERROR_CHARS = 10_000   # of an error's name and message, and of its traceback's first and last lines
+
+
+class DeadKernel(Ended, DeadKernelError):
+    """nbclient's DeadKernelError, saying what it means for the submission (status kernel_died)."""
+
+
+class CellTimeout(Ended, CellTimeoutError):
+    """nbclient's CellTimeoutError, saying what it means for the submission (output_limit, or timeout)."""
 
 
 def size(value: Any) -> int:
@@ -102,8 +121,24 @@ class BoundedExecute(Execute):
         self._notebook_room = self.max_notebook_chars
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, Any]:
+        """Run the notebook; a kernel that died, or output that stopped arriving, ends it with its outcome."""
         self._notebook_room = self.max_notebook_chars
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        except Ended:
+            raise
+        except DeadKernelError as exc:
+            raise DeadKernel(Status.KERNEL_DIED) from exc
+        except CellTimeoutError as exc:
+            # interrupt_on_timeout: a cell past its limit is interrupted, so this is the wait for output after a reply
+            raise CellTimeout(Status.OUTPUT_LIMIT if self.interrupt_on_timeout else Status.TIMEOUT) from exc
+
+    def start_new_kernel_client(self) -> Any:
+        """nbclient's start of the kernel's client; a kernel that never became ready ends the notebook, dead."""
+        try:
+            return super().start_new_kernel_client()
+        except RuntimeError as exc:  # jupyter_client's "Kernel died before replying", "Kernel didn't respond"
+            raise DeadKernel(Status.KERNEL_DIED, f"the kernel did not start: {exc}") from exc
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         self.start_cell(index)
@@ -112,7 +147,8 @@ class BoundedExecute(Execute):
         return super().preprocess_cell(cell, resources, index)
 
     def judge_cell(self, cell: NotebookNode) -> NotebookNode:
-        """Run a test cell's checks here (:mod:`grading.pipeline.judge`), the student's functions called in the kernel."""
+        """Run a test cell's checks here (:mod:`grading.pipeline.judge`), calling the student's functions in the
+        kernel."""
         from . import judge  # imports torch: only where test cells are judged
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         try:
@@ -121,7 +157,7 @@ class BoundedExecute(Execute):
             cell.outputs = [from_dict({"output_type": "error", **self.error_on_timeout})]
             return cell
         except judge.KernelDied:
-            raise DeadKernelError("Kernel died while the grader waited for the student's code") from None
+            raise DeadKernel(Status.KERNEL_DIED) from None
         if error is None:
             subject = grade_id.removeprefix("test_").removesuffix("_hidden")
             text = f"✔ {subject}: {'hidden' if grade_id.endswith('_hidden') else 'visible'} tests passed"
@@ -137,8 +173,8 @@ class BoundedExecute(Execute):
 
     async def ask(self, request: bytes, timeout: float) -> dict:
         """Hand the kernel's probe a request; return its data (or raise when it ran out of time or sent none)."""
-        from . import judge
         from ..sandbox.probe import CALL, MIME
+        from . import judge
         message = self.kc.session.msg("execute_request", {
             "code": CALL, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False,
             "stop_on_error": False})
@@ -156,7 +192,7 @@ class BoundedExecute(Execute):
                 msg = await self.kc.get_iopub_msg(timeout=min(left, 1.0))
             except Empty:
                 if not await self.km.is_alive():
-                    raise judge.KernelDied()
+                    raise judge.KernelDied() from None
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -168,7 +204,8 @@ class BoundedExecute(Execute):
             elif kind == "status" and content.get("execution_state") == "idle":
                 break
         if found is None:
-            raise judge.KernelNoReply(f"the kernel answered the grader with {failed['ename'] if failed else 'nothing'}: "
+            answer = failed["ename"] if failed else "nothing"
+            raise judge.KernelNoReply(f"the kernel answered the grader with {answer}: "
                                       "it did not run the student's function for the check")
         return found
 

@@ -6,8 +6,10 @@ feedback made with nbgrader's own command or formgrader hides them too.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
 from traitlets import Bool
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.M | re.S)
@@ -18,7 +20,7 @@ class HideHiddenTests(Preprocessor):
 
     enabled = Bool(True)  # nbconvert runs a registered preprocessor only when it is enabled
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> tuple[NotebookNode, Any]:
         if cell.cell_type == "code":
             cell.source = HIDDEN.sub("# (hidden tests)\n", cell.source)
             for output in cell.get("outputs", []):

@@ -1,6 +1,6 @@
 """Grading a class in parallel with nbgrader: N worker processes, one submission at a time each.
 
-Each worker runs nbgrader's own ``AutogradeApp`` in-process for one student and assignment
+Each worker runs nbgrader's own ``Autograde`` converter in-process for one student and assignment
 (so nbgrader's start-up is paid once, not once per notebook, and :mod:`grading.pipeline.fastpath`
 removes its other per-notebook overheads), with the notebook's kernel of the configured
 kind: ``warm`` (forked from a pristine parent that has imported torch, see :mod:`grading.sandbox`)
@@ -8,36 +8,44 @@ or ``fresh`` (a new interpreter per notebook); both limited and sandboxed by
 :mod:`grading.sandbox.kernel`. Workers are forked from this process, which has imported nbgrader
 while the fork server imports torch. Gradebook writes from several workers go through
 SQLite's own locking with a generous busy timeout.
+
+A submission's status is decided from data, never from log text: the exception that ended its
+grading, kept by :class:`RecordingAutograde` before nbgrader logs it away (the Execute step's
+:class:`grading.status.Ended`, a gradebook's ``SQLAlchemyError`` or ``InvalidEntry``), and the error
+outputs of its autograded notebook (:func:`status_of`). nbgrader's log, and whatever the worker and
+the notebook's kernel write to their stdout and stderr, go to the submission's log file
+(:func:`log_path`), not to the instructor's terminal.
 """
 from __future__ import annotations
 
 import ctypes
-import logging
 import os
-import re
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
+from nbgrader.api import InvalidEntry
 from nbgrader.apps.autogradeapp import AutogradeApp
+from nbgrader.converters import Autograde
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from .. import course
-from . import execute, fastpath
-from ..sandbox import channel, confine, warden
+from ..sandbox import confine, warden
 from ..sandbox.kernelspecs import FreshKernels, WarmKernels
 from ..sandbox.protocol import ENV_MEMORY
+from ..status import Ended, Outcome, Status
+from . import execute, fastpath
 
 KERNELS = ("warm", "fresh")
-# How nbgrader logs a failed gradebook access: SQLAlchemy's exception, or nbgrader's own wrapper of it.
-GRADEBOOK_ERROR = re.compile(r"(?:sqlalchemy\.exc\.\w+|nbgrader\.api\.InvalidEntry): ([^\n]+)")
+LOGS = Path("reports", "logs")  # in the course directory: <assignment>/<student>.log
 PR_SET_PDEATHSIG = 1
 
 
@@ -47,9 +55,10 @@ class Graded:
 
     student: str
     assignment: str
-    status: str
+    status: Status
     detail: str = ""
     flags: list[str] = field(default_factory=list)  # what the graded notebook tells the instructor
+    log: Path | None = None  # nbgrader's log of it, if it logged anything
 
 
 def busy_timeout(db_url: str) -> str:
@@ -70,65 +79,117 @@ def start_worker(course_dir: str, env: dict[str, str], parent: int) -> None:
     fastpath.install()
 
 
-class LogTail(logging.Handler):
-    """Keeps nbgrader's warning and error messages of one run, to explain a failure."""
+def log_path(course_dir: Path, assignment: str, student: str) -> Path:
+    """Where nbgrader's log of one submission is kept (with what its kernel wrote to stdout and stderr)."""
+    return course_dir / LOGS / assignment / f"{student}.log"
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+@contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr, and so nbgrader's log and the stdio of the kernels it starts, to
+    ``path`` (removed again if nothing was written); a kernel's writes there are bounded by its file size limit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    try:
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (log, *saved):
+            os.close(fd)
+    if path.stat().st_size == 0:
+        path.unlink()
+
+
+class RecordingAutograde(Autograde):
+    """nbgrader's Autograde converter that keeps, as an :class:`Outcome`, the exception that ended a submission:
+    nbgrader's ``convert_notebooks`` logs it and raises a generic ``NbGraderException`` instead."""
+
+    outcome: Outcome | None = None
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        """Keep the first exception raised inside as this submission's outcome; let it go on to nbgrader."""
+        try:
+            yield
+        except Exception as exc:
+            if self.outcome is None:
+                self.outcome = outcome_of(exc)
+            raise
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        with self.recording():  # the submission's first gradebook accesses
+            super().init_assignment(assignment_id, student_id)
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        with self.recording():  # the Execute step, and the preprocessors that write scores to the gradebook
+            super().convert_single_notebook(notebook_filename)
+
+
+def outcome_of(exc: BaseException) -> Outcome:
+    """What the exception that ended a submission's grading says about it: its type decides, never its text."""
+    if isinstance(exc, Ended):
+        return exc.outcome
+    first = (str(exc).splitlines() or [""])[0]
+    if isinstance(exc, (SQLAlchemyError, InvalidEntry)):  # e.g. its server restarted: nothing wrong with the submission
+        return Outcome(Status.ERROR, f"not graded, the gradebook failed: {first[:160]}; run autograde again")
+    return Outcome(Status.ERROR, f"{type(exc).__name__}: {first}"[:200])
 
 
 def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_url: str) -> Graded:
-    """Autograde one submission with nbgrader's AutogradeApp in this process."""
-    tail = LogTail()
+    """Autograde one submission with nbgrader's Autograde converter in this process, logging to its log file."""
     app = AutogradeApp()
     handle, report = tempfile.mkstemp(prefix="kernel-report-")  # the kernel's warden appends to it
     os.close(handle)
     os.environ[warden.ENV_REPORT] = report
+    log, outcome = log_path(Path.cwd(), assignment, student), None
     try:
-        app.initialize([assignment, f"--student={student}", "--force", "--log-level=ERROR",
-                        f"--Execute.timeout={timeout}", f"--Execute.kernel_name={kernel_name}",
-                        f"--CourseDirectory.db_url={db_url}"])
-        app.log.addHandler(tail)  # after initialize, which reconfigures the app's logging
-        app.start()
-        failed = None
-    except BaseException as exc:  # nbgrader ends a failed conversion with SystemExit
-        failed = f"{type(exc).__name__}: {exc}"
+        with output_to(log):
+            app.initialize([f"--assignment={assignment}", f"--student={student}", "--force", "--log-level=ERROR",
+                            f"--Execute.timeout={timeout}", f"--Execute.kernel_name={kernel_name}",
+                            f"--CourseDirectory.db_url={db_url}"])
+            converter = RecordingAutograde(coursedir=app.coursedir, parent=app)
+            try:
+                converter.start()
+            finally:
+                outcome = converter.outcome
+    except BaseException as exc:  # nbgrader ends a failed submission with NbGraderException
+        outcome = outcome or outcome_of(exc)
     finally:
-        app.log.removeHandler(tail)
         del os.environ[warden.ENV_REPORT]
     flags = warden.flags(Path(report))
     os.unlink(report)
     path = course.notebook(Path.cwd(), "autograded", assignment, student)
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
     flags += execute.flags(nb.cells) if nb is not None else []
-    return Graded(student, assignment, *status_of(nb, failed, tail.lines), flags)
+    verdict = status_of(nb, outcome)
+    return Graded(student, assignment, verdict.status, verdict.reason, flags, log if log.exists() else None)
 
 
-def status_of(nb: nbformat.NotebookNode | None, failed: str | None, log: list[str]) -> tuple[str, str]:
-    """A clear status from nbgrader's log and the autograded notebook's error outputs (None: no notebook)."""
-    text = " ".join(log + [failed or ""])
-    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
-        return "kernel_died", "the kernel exited or crashed while running the notebook"
+def status_of(nb: nbformat.NotebookNode | None, ended: Outcome | None) -> Outcome:
+    """A clear status from how the notebook's run ended (None: it ran to the end) and its autograded notebook's
+    error outputs (None: nbgrader wrote none)."""
+    if ended is not None and ended.status in (Status.KERNEL_DIED, Status.OUTPUT_LIMIT, Status.TIMEOUT):
+        return ended
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"] if nb else []
     names = {o.get("ename") for o in errors}
-    if "Timeout waiting for IOPub output" in text:
-        return "output_limit", (f"a cell's output stopped arriving: one over {channel.MAX_MESSAGE_BYTES // 2**20} MiB "
-                                "is refused unread (or the machine was too busy to pass it on)")
-    if "CellTimeoutError" in text or "timed out" in text or names & {"KeyboardInterrupt", "CellTimeoutError"}:
-        return "timeout", "a cell ran longer than the time limit"
+    if names & {"KeyboardInterrupt", "CellTimeoutError"}:
+        return Outcome(Status.TIMEOUT)
     if "MemoryError" in names or any("can't allocate memory" in o.get("evalue", "") or "DefaultCPUAllocator" in
                                      o.get("evalue", "") for o in errors):
-        return "memory_limit", "the notebook tried to use more memory than allowed"
-    database = GRADEBOOK_ERROR.search(text) if failed is not None else None
-    if database:  # e.g. its server restarted: nothing wrong with the submission
-        return "error", f"not graded, the gradebook failed: {database.group(1)[:160]}; run autograde again"
-    if failed is not None or nb is None:
-        return "error", (log[-1] if log else failed or "nbgrader failed")[:200]
-    return "ok", ""
+        return Outcome(Status.MEMORY_LIMIT)
+    if ended is not None:
+        return ended
+    if nb is None:
+        return Outcome(Status.ERROR, "nbgrader wrote no autograded notebook")
+    return Outcome(Status.OK)
 
 
 @dataclass
@@ -155,7 +216,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
                                                      confine.ENV_SCRATCH: str(settings.scratch_mb),
                                                      confine.ENV_REQUIRED: str(int(not confined.startswith("unconfined")))})
         provider = stack.enter_context(kernels(settings.kernel, env))
-        print(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)
+        tqdm.write(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)  # above the bar
         env, kernel_name = provider.env(), provider.name
         # Forked at the first submit (this process has no thread), the workers start with nbgrader imported.
         pool = stack.enter_context(ProcessPoolExecutor(
@@ -169,7 +230,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
             try:
                 yield future.result()
             except Exception as exc:  # a worker that died: the submission is reported, the class goes on
-                yield Graded(student, assignment, "error", f"grading worker failed: {type(exc).__name__}")
+                yield Graded(student, assignment, Status.ERROR, f"grading worker failed: {type(exc).__name__}")
 
 
 def progress(results: Iterator[Graded], total: int) -> Iterator[Graded]:
@@ -178,7 +239,7 @@ def progress(results: Iterator[Graded], total: int) -> Iterator[Graded]:
     tqdm.monitor_interval = 0  # no monitor thread: grading workers are forked from this process
     with tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr) as bar:
         for result in results:
-            failures += result.status != "ok"
+            failures += result.status != Status.OK
             bar.set_postfix(failures=failures)
             bar.update()
             yield result

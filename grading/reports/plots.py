@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..status import Status  # noqa: E402
 from .tables import read  # noqa: E402
 
 
@@ -58,14 +59,14 @@ def write_report(reports: Path) -> Path:
     grades, questions = read(reports / "grades.csv"), read(reports / "questions.csv")
     score_distribution(grades, reports / "score_distribution.png")
     pass_rates(questions, reports / "pass_rates.png")
-    attention = [r for r in grades if r["status"] != "ok" or r["flags"]]
+    attention = [r for r in grades if r["status"] != Status.OK or r["flags"]]
     rows = "\n".join(f"<tr><td>{html.escape(r['student'])}</td><td>{html.escape(r['assignment'])}</td>"
                      f"<td>{html.escape(r['status'])}</td><td>{html.escape(r['flags'])}</td></tr>" for r in attention)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Grading report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}td,th{{border:1px solid #ccc;padding:4px}}
 table{{border-collapse:collapse}}</style></head><body>
 <h1>Grading report</h1>
-<p>{len(grades)} submissions, {sum(r['status'] == 'ok' for r in grades)} graded normally.</p>
+<p>{len(grades)} submissions, {sum(r['status'] == Status.OK for r in grades)} graded normally.</p>
 <h2>Scores</h2><img src="score_distribution.png" alt="score distribution per assignment">
 <h2>Questions</h2><img src="pass_rates.png" alt="pass rate per question">
 <h2>Submissions needing attention (status or flags)</h2>

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..gradebook import CellScore
+from ..status import NO_NOTEBOOK, Status
 
 GRADES = ["student", "assignment", "score", "max_score", "status", "flags"]
 QUESTIONS = ["student", "assignment", "grade_id", "score", "max_score"]
@@ -19,7 +20,7 @@ class Row:
 
     student: str
     assignment: str
-    status: str
+    status: Status
     flags: list[str] = field(default_factory=list)
     score: float = 0.0
     max_score: float = 0.0
@@ -29,13 +30,13 @@ class Row:
 def fill_scores(row: Row, scores: dict[str, CellScore], max_score: float) -> None:
     """Put a submission's cell scores (read from nbgrader's gradebook) into its row."""
     row.max_score = max_score
-    if row.status in ("missing_notebook", "invalid_notebook"):
+    if row.status in NO_NOTEBOOK:
         return
     row.cells = {gid: (s.score, s.max_score) for gid, s in scores.items()}
     row.score = sum(s for s, _ in row.cells.values())
     row.flags = [f for f in row.flags if not f.startswith(MANUAL)]
     manual = sorted(gid for gid, s in scores.items() if s.needs_manual_grade)
-    if manual and row.status != "error":  # not graded (a gradebook that failed mid-run): nothing awaits a grader
+    if manual and row.status != Status.ERROR:  # not graded (a gradebook that failed mid-run): nothing awaits a grader
         row.flags.append(f"{MANUAL}{', '.join(manual)}")
 
 
@@ -66,7 +67,7 @@ def earlier(reports: Path, graded_now: set[tuple[str, str]]) -> list[Row]:
     cells: dict[tuple[str, str], dict[str, tuple[float, float]]] = defaultdict(dict)
     for q in read(questions):
         cells[(q["student"], q["assignment"])][q["grade_id"]] = (float(q["score"]), float(q["max_score"]))
-    return [Row(r["student"], r["assignment"], r["status"], r["flags"].split("; ") if r["flags"] else [],
+    return [Row(r["student"], r["assignment"], Status(r["status"]), r["flags"].split("; ") if r["flags"] else [],
                 float(r["score"]), float(r["max_score"]), cells[(r["student"], r["assignment"])])
             for r in read(grades) if (r["student"], r["assignment"]) not in graded_now]
 
