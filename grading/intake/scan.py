@@ -201,17 +201,17 @@ class Scanner(ast.NodeVisitor):
             return
         if isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr", "getattr") and node.args:
             path = self.origin(node.args[0])
-            named = (len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
-                     and isinstance(node.args[1].value, str))
-            name = node.args[1].value if named else "..."
+            second = node.args[1] if len(node.args) > 1 else None
+            named = second.value if isinstance(second, ast.Constant) and isinstance(second.value, str) else None
+            name = "..." if named is None else named
             if path is not None and node.func.id != "getattr":
                 self.flag(f"patches {path}.{name} with {node.func.id}", node)
-            elif path is not None and not named and len(node.args) > 1:
+            elif path is not None and named is None and second is not None:
                 self.flag(f"reaches into a module by a computed name: {node.func.id}({path}, ...)", node)
-            elif (named and (name.startswith("__") or name in SHELL_HOOKS)) or (
-                    len(node.args) > 1 and not named and self.hides_underscore(node.args[1])):
+            elif (named is not None and (named.startswith("__") or named in SHELL_HOOKS)) or (
+                    second is not None and named is None and self.hides_underscore(second)):
                 self.flag(f"reaches a special attribute by name: {node.func.id}(..., {name!r})", node)
-            elif path is not None and named:
+            elif path is not None and named is not None:
                 self.check_reached(f"{path}.{name}", node)
         callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         if callee in ("display", "publish_display_data", "update_display", "publish") and any(
