@@ -14,10 +14,10 @@ import selectors
 import signal
 import socket
 import sys
+from typing import cast
 
-from . import kernel, confine
+from . import confine, kernel
 from .protocol import receive, send
-
 
 PRELOAD = ("ipykernel.ipkernel", "ipykernel.kernelapp", "matplotlib", "matplotlib_inline.backend_inline",
            "numpy", "scipy.stats", "torch", "torch.nn", "torch.optim", "torch._dynamo",
@@ -94,7 +94,7 @@ def serve(socket_path: str) -> None:
                     reap(children, selector)
                 if isinstance(key.data, int):  # a launcher forwards a signal for its kernel
                     pid = key.data
-                    message, _ = receive(key.fileobj)
+                    message, _ = receive(cast(socket.socket, key.fileobj))
                     if message is None:
                         selector.unregister(key.fileobj)
                     elif pid in children:  # not yet reaped, so the pid cannot belong to anyone else

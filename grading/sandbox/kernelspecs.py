@@ -38,7 +38,7 @@ class FreshKernels:
         """The kernel command; ``{connection_file}`` is filled in by jupyter_client."""
         return [sys.executable, "-m", "grading.sandbox.kernel", "-f", "{connection_file}"]
 
-    def __enter__(self) -> "FreshKernels":
+    def __enter__(self) -> FreshKernels:
         spec_dir = self.dir / "kernels" / self.name
         spec_dir.mkdir(parents=True)
         spec = {"argv": self.argv(), "display_name": f"Python 3 ({self.name})", "language": "python",
@@ -78,7 +78,7 @@ class WarmKernels(FreshKernels):
     def argv(self) -> list[str]:
         return [sys.executable, str(Path(__file__).with_name("launch.py")), str(self.socket), "-f", "{connection_file}"]
 
-    def __enter__(self) -> "WarmKernels":
+    def __enter__(self) -> WarmKernels:
         super().__enter__()
         self.process = subprocess.Popen([sys.executable, "-m", "grading.sandbox.forkserver", str(self.socket)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -91,10 +91,6 @@ class WarmKernels(FreshKernels):
         if ready != "ready":
             self.__exit__()
             raise RuntimeError("the warm kernel server did not start")
-
-    def alive(self) -> bool:
-        """Whether the server is still running (a dead one makes every launch fall back)."""
-        return self.process is not None and self.process.poll() is None
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
