@@ -30,30 +30,34 @@ DANGEROUS_NAMES = {
     "exit": "exits the kernel", "quit": "exits the kernel", "__builtins__": "touches builtins",
 }
 DANGEROUS_MODULES = {
-    "gc": "walks live objects", "inspect": "inspects the grader", "ctypes": "uses ctypes", "importlib": "imports dynamically",
-    "subprocess": "starts processes", "signal": "handles signals", "threading": "starts threads",
-    "multiprocessing": "starts processes", "shutil": "manipulates files", "builtins": "touches builtins",
-    "IPython": "uses the IPython shell", "course_checks": "imports the grader's checks", "grading": "imports the grader",
-    "socket": "opens sockets", "resource": "changes resource limits", "sqlite3": "opens databases",
-    "pkgutil": "resolves objects by name", "traceback": "walks frames", "types": "builds functions or modules",
-    "pty": "starts processes", "_thread": "starts threads", "posix": "uses the OS directly",
+    "gc": "walks live objects", "inspect": "inspects the grader", "ctypes": "uses ctypes",
+    "importlib": "imports dynamically", "subprocess": "starts processes", "signal": "handles signals",
+    "threading": "starts threads", "multiprocessing": "starts processes", "shutil": "manipulates files",
+    "builtins": "touches builtins", "IPython": "uses the IPython shell", "course_checks": "imports the grader's checks",
+    "grading": "imports the grader", "socket": "opens sockets", "resource": "changes resource limits",
+    "sqlite3": "opens databases", "pkgutil": "resolves objects by name", "traceback": "walks frames",
+    "types": "builds functions or modules", "pty": "starts processes", "_thread": "starts threads",
+    "posix": "uses the OS directly",
 }
 DANGEROUS_ATTRIBUTES = {
     ("os", "_exit"): "exits the kernel", ("sys", "exit"): "exits the kernel", ("os", "kill"): "sends signals",
     ("os", "system"): "runs shell commands", ("os", "remove"): "deletes files", ("os", "unlink"): "deletes files",
     ("os", "rename"): "moves files", ("os", "replace"): "moves files", ("os", "chdir"): "changes directory",
-    ("os", "fork"): "forks the kernel", ("os", "forkpty"): "forks the kernel", ("os", "environ"): "reads the environment",
-    ("os", "setsid"): "detaches processes", ("os", "setpgrp"): "detaches processes", ("os", "setpgid"): "detaches processes",
-    ("os", "symlink"): "makes links", ("os", "link"): "makes links", ("os", "mkfifo"): "makes special files",
-    ("os", "mknod"): "makes special files", ("os", "chmod"): "changes permissions", ("os", "chown"): "changes owners",
-    ("os", "truncate"): "truncates files", ("os", "posix_spawn"): "starts processes", ("os", "popen"): "runs shell commands",
-    ("os", "execv"): "replaces the kernel", ("os", "execve"): "replaces the kernel", ("os", "execvp"): "replaces the kernel",
-    ("os", "execvpe"): "replaces the kernel", ("os", "execl"): "replaces the kernel", ("os", "execlp"): "replaces the kernel",
-    ("os", "register_at_fork"): "hooks forks",
-    ("os", "getenv"): "reads the environment", ("os", "environb"): "reads the environment", ("sys", "modules"): "edits modules",
+    ("os", "fork"): "forks the kernel", ("os", "forkpty"): "forks the kernel",
+    ("os", "environ"): "reads the environment", ("os", "setsid"): "detaches processes",
+    ("os", "setpgrp"): "detaches processes", ("os", "setpgid"): "detaches processes", ("os", "symlink"): "makes links",
+    ("os", "link"): "makes links", ("os", "mkfifo"): "makes special files", ("os", "mknod"): "makes special files",
+    ("os", "chmod"): "changes permissions", ("os", "chown"): "changes owners", ("os", "truncate"): "truncates files",
+    ("os", "posix_spawn"): "starts processes", ("os", "popen"): "runs shell commands",
+    ("os", "execv"): "replaces the kernel", ("os", "execve"): "replaces the kernel",
+    ("os", "execvp"): "replaces the kernel", ("os", "execvpe"): "replaces the kernel",
+    ("os", "execl"): "replaces the kernel", ("os", "execlp"): "replaces the kernel",
+    ("os", "register_at_fork"): "hooks forks", ("os", "getenv"): "reads the environment",
+    ("os", "environb"): "reads the environment", ("sys", "modules"): "edits modules",
     ("sys", "_getframe"): "inspects frames", ("sys", "settrace"): "traces the grader",
-    ("sys", "setprofile"): "traces the grader", ("sys", "stdout"): "redirects output", ("sys", "stderr"): "redirects output",
-    ("operator", "attrgetter"): "reads attributes by name", ("operator", "methodcaller"): "calls methods by name",
+    ("sys", "setprofile"): "traces the grader", ("sys", "stdout"): "redirects output",
+    ("sys", "stderr"): "redirects output", ("operator", "attrgetter"): "reads attributes by name",
+    ("operator", "methodcaller"): "calls methods by name",
 }
 FAKE_DUNDERS = {"__eq__", "__ne__", "__bool__", "__hash__", "__instancecheck__", "__subclasscheck__", "__class__",
                 "__getattribute__", "__len__", "__iter__", "__contains__", "__float__", "__int__", "__index__"}
@@ -85,7 +89,8 @@ class Scanner(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self.modules[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            top = alias.name.split(".")[0]
+            self.modules[alias.asname or top] = alias.name if alias.asname else top
             self.check_module(alias.name, node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
