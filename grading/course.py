@@ -130,13 +130,17 @@ def kernel_env(course_dir: Path) -> dict[str, str]:
     return env
 
 
+class NbgraderFailed(RuntimeError):
+    """A stock nbgrader command failed; the message ends with its log."""
+
+
 def nbgrader(course_dir: Path, *args: str, check: bool = True,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run one stock nbgrader command in the course directory; on failure raise with its log."""
+    """Run one stock nbgrader command in the course directory; on failure raise :class:`NbgraderFailed` with its log."""
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
                           env=env or nbgrader_env(), capture_output=True, text=True)
     if check and done.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n"
+        raise NbgraderFailed(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n"
                            f"{done.stdout[-2000:]}{done.stderr[-4000:]}")
     return done
 

@@ -172,7 +172,7 @@ try:
 except OSError:
     pass""", "filled its scratch space"),
 }
-CONFINED = not confine.probe().startswith("unconfined")
+CONFINED = confine.probe().confined
 HONEST = {
     "honest_chatty": (A01, {"param_shapes": '''import warnings
 print("working on param_shapes")

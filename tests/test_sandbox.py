@@ -13,9 +13,9 @@ from grading.sandbox import confine
 from grading.sandbox.channel import BoundedKernelManager
 from grading.sandbox.kernelspecs import FreshKernels, WarmKernels
 
-CONFINED = confine.probe()
-pytestmark = pytest.mark.skipif(CONFINED.startswith("unconfined"),
-                                reason=f"kernels cannot be sandboxed on this machine: {CONFINED}")
+SANDBOX = confine.probe()
+pytestmark = pytest.mark.skipif(not SANDBOX.confined,
+                                reason=f"kernels cannot be sandboxed on this machine: {SANDBOX.how}")
 
 ATTEMPTS = {
     "write the gradebook": "open(os.path.join(COURSE, 'gradebook.db'), 'w').write('x')",

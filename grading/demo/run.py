@@ -12,25 +12,28 @@ from .. import course
 from ..gradebook import cell_scores, scratch_database, shown
 from ..intake.collect import collect
 from ..pipeline.commands import autograde, db_url_of, feedback, release, summary
-from ..pipeline.workers import Settings
 from ..reports.plots import write_report
 from ..sandbox import confine
+from ..settings import Settings
 from .classes import build_bench_class, build_demo_class
 
 
-def demo(course_dir: Path, jobs: int) -> None:
+class ScoresDiffer(RuntimeError):
+    """The benchmark's two gradings of one class gave some submission different scores."""
+
+
+def demo(course_dir: Path, settings: Settings) -> None:
     """Release, a synthetic class with every kind of bad input, autograde, feedback, report."""
     start = time.monotonic()
     release(course_dir)
     submissions = course_dir / "demo_submissions"
     shutil.rmtree(submissions, ignore_errors=True)
-    confined = confine.probe()
-    roles = build_demo_class(course_dir / "release", course.assignments(), submissions,
-                             vandal=not confined.startswith("unconfined"))
+    sandbox = confine.probe()
+    roles = build_demo_class(course_dir / "release", course.assignments(), submissions, vandal=sandbox.confined)
     print("demo class:", ", ".join(f"{s} ({r})" for s, r in roles.items()))
-    if confined.startswith("unconfined"):
-        print(f"no vandal in this demo: kernels cannot be sandboxed here ({confined})")
-    rows = autograde(course_dir, submissions, Settings(jobs=jobs, timeout=10))
+    if not sandbox.confined:
+        print(f"no vandal in this demo: kernels cannot be sandboxed here ({sandbox.how})")
+    rows = autograde(course_dir, submissions, settings)
     feedback(course_dir)
     index = write_report(course_dir / "reports")
     print(summary(rows))
@@ -38,8 +41,9 @@ def demo(course_dir: Path, jobs: int) -> None:
           f"  {index}\n  {course_dir / 'feedback'}")
 
 
-def bench(students: int, jobs: int, db_url: str | None = None) -> None:
-    """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL); compare."""
+def bench(students: int, settings: Settings, db_url: str | None = None) -> None:
+    """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL) with
+    ``settings``; compare."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
         server = stack.enter_context(scratch_database(db_url)) if db_url else None
@@ -52,17 +56,17 @@ def bench(students: int, jobs: int, db_url: str | None = None) -> None:
             for assignment in course.assignments():
                 course.nbgrader(base_dir, "autograde", assignment, "--force")
         else:
-            autograde(base_dir, class_dir, Settings(jobs=jobs, timeout=30))
+            autograde(base_dir, class_dir, settings)
         base = time.monotonic() - start
         start = time.monotonic()
-        rows = autograde(ours_dir, class_dir, Settings(jobs=jobs, timeout=30))
+        rows = autograde(ours_dir, class_dir, settings)
         ours = time.monotonic() - start
         differ = [(r.student, r.assignment) for r in rows
                   if cell_scores(db_url_of(base_dir), r.assignment, r.student)
                   != cell_scores(db_url_of(ours_dir), r.assignment, r.student)]
         n = len(rows)
-        print(f"{n} notebooks, {jobs} jobs, {os.cpu_count()} cores")
-        if server is None:
+        print(f"{n} notebooks, {settings.jobs} jobs, {os.cpu_count()} cores")
+        if db_url is None:
             print(f"stock nbgrader autograde (serial): {base:7.1f} s  {base / n:.2f} s/notebook")
             print(f"python -m grading autograde:       {ours:7.1f} s  {ours / n:.2f} s/notebook")
             print(f"ratio: {base / ours:.1f}x faster; scores identical: {not differ}")
@@ -72,4 +76,4 @@ def bench(students: int, jobs: int, db_url: str | None = None) -> None:
                   f"  (a scratch database on {shown(db_url)}, dropped after)")
             print(f"PostgreSQL/SQLite time: {ours / base:.2f}; scores identical: {not differ}")
         if differ:
-            raise SystemExit(f"scores differ for {differ}")
+            raise ScoresDiffer(f"scores differ for {differ}")

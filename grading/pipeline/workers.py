@@ -40,11 +40,10 @@ from tqdm import tqdm
 from .. import course
 from ..sandbox import confine, warden
 from ..sandbox.kernelspecs import FreshKernels, WarmKernels
-from ..sandbox.protocol import ENV_MEMORY
+from ..settings import Settings
 from ..status import Ended, Outcome, Status
 from . import execute, fastpath
 
-KERNELS = ("warm", "fresh")
 LOGS = Path("reports", "logs")  # in the course directory: <assignment>/<student>.log
 PR_SET_PDEATHSIG = 1
 
@@ -192,17 +191,6 @@ def status_of(nb: nbformat.NotebookNode | None, ended: Outcome | None) -> Outcom
     return Outcome(Status.OK)
 
 
-@dataclass
-class Settings:
-    """How to run the kernels of one grading run."""
-
-    jobs: int
-    timeout: int
-    kernel: str = "warm"
-    memory_mb: int = 4096
-    scratch_mb: int = confine.SCRATCH_MB
-
-
 def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
     """The kernel provider for a run: a warm fork server, or a new interpreter per notebook."""
     return WarmKernels(env) if kind == "warm" else FreshKernels(env)
@@ -212,9 +200,8 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
     with ExitStack() as stack:
         confined = confine.probe()
-        env = dict(course.kernel_env(course_dir), **{ENV_MEMORY: str(settings.memory_mb),
-                                                     confine.ENV_SCRATCH: str(settings.scratch_mb),
-                                                     confine.ENV_REQUIRED: str(int(not confined.startswith("unconfined")))})
+        env = dict(course.kernel_env(course_dir), **settings.kernel_env(),
+                   **{confine.ENV_REQUIRED: str(int(confined.confined))})
         provider = stack.enter_context(kernels(settings.kernel, env))
         tqdm.write(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)  # above the bar
         env, kernel_name = provider.env(), provider.name

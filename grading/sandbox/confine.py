@@ -9,9 +9,10 @@ is never writable by the kernel, so nothing it leaves there (a link to the grade
 files) reaches the trusted side; the scratch vanishes with the kernel. As root the kernel then
 runs as a user of its own (so it cannot signal other kernels or reach other namespaces through
 ``/proc/<pid>/root``); as an ordinary user it enters a user namespace instead. Where neither
-works it says why and the kernel runs unconfined. The process side (the kernel's own PID
+works it says why (:class:`Confinement`) and the kernel runs unconfined. The process side (the kernel's own PID
 namespace, which ends everything it started) is :mod:`grading.sandbox.warden`. The paths come from the
-environment, set by the grading pipeline.
+environment, set by the grading pipeline, and so do the scratch's size and the kernel user's
+processes (:class:`grading.settings.Settings`).
 """
 from __future__ import annotations
 
@@ -25,20 +26,23 @@ import socket
 import stat
 import struct
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ROOT
+from ..settings import Settings
 
 ENV_HIDE = "GRADING_SANDBOX_HIDE"        # os.pathsep-separated folders the kernel must not see
 ENV_PRELOAD = "GRADING_SANDBOX_PRELOAD"  # comma-separated modules imported before those folders vanish
 ENV_REQUIRED = "GRADING_SANDBOX_REQUIRED"  # "1": a kernel that cannot be confined exits instead of running
-ENV_SCRATCH = "GRADING_KERNEL_SCRATCH_MB"  # size of the kernel's scratch tmpfs in MiB
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
-MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
+MS_PRIVATE, MS_RELATIME = 1 << 18, 1 << 21
+PR_SET_NO_NEW_PRIVS = 38                  # prctl: neither this process nor its children may gain rights
+LINUX_CAPABILITY_VERSION_3 = 0x20080522   # capset's header version for 64-bit capability sets
 MOUNT_FLAGS = {"ro": MS_RDONLY, "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                "noatime": MS_NOATIME, "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 PRIVATE_TMP = ("/tmp", "/dev/shm")
@@ -50,9 +54,6 @@ STAGES = ("/mnt", "/media", "/srv", "/boot", "/home", "/var", "/run", "/opt")  #
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}  # glibc has no wrapper for pivot_root
 MNT_DETACH = 2
 KERNEL_UID_BASE = 200000   # as root, the kernel launched as pid P runs as uid and gid KERNEL_UID_BASE + P
-MAX_TASKS = 512            # processes and threads one kernel user may have (stops a fork bomb)
-SCRATCH_MB = 512           # default size of the scratch: /tmp, /dev/shm and the working copy together
-SCRATCH_FILES = 10_000     # files and folders the scratch may hold
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -61,15 +62,29 @@ class SandboxError(OSError):
     """A step of confinement failed; the message says which."""
 
 
+@dataclass(frozen=True)
+class Confinement:
+    """Whether a kernel is confined, and how (its namespaces and user) or, when it is not, why not."""
+
+    confined: bool
+    how: str
+
+    def __str__(self) -> str:
+        return self.how if self.confined else f"unconfined ({self.how})"
+
+
 def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise SandboxError(errno, f"{what}: {os.strerror(errno)}")
 
 
+def _encoded(text: str | None) -> bytes | None:
+    return None if text is None else text.encode()
+
+
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = (lambda s: None if s is None else s.encode())
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+    _check(_libc.mount(_encoded(source), _encoded(target), _encoded(fstype), ctypes.c_ulong(flags), _encoded(data)),
            f"mount {target}")
 
 
@@ -238,15 +253,11 @@ def copy_tree(source: int, target: str, owner: int | None) -> None:
             os.chown(path, owner, owner, follow_symlinks=False)
 
 
-def scratch_size(env: dict[str, str]) -> int:
-    """The scratch's size in bytes, from the kernel's environment (default :data:`SCRATCH_MB`)."""
-    return int(env.get(ENV_SCRATCH) or SCRATCH_MB) * 2**20
-
-
 def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[str],
-                  scratch_bytes: int, owner: int | None) -> None:
-    """Hide folders behind empty read-only tmpfs; give the kernel one bounded scratch tmpfs for its
-    /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted over ``workdir``; then pivot
+                  scratch_mb: int, scratch_files: int, owner: int | None) -> None:
+    """Hide folders behind empty read-only tmpfs; give the kernel one scratch tmpfs (bounded in MiB and
+    files; 0: unbounded) for its /tmp, /dev/shm and a copy of ``workdir`` (owned by ``owner``), mounted
+    over ``workdir``; then pivot
     into a root holding only what the kernel needs (:func:`enter_new_root`), all read-only but the scratch.
 
     ``needed`` (interpreter, modules) and ``carry`` (the kernel's connection file, or the folder of
@@ -259,7 +270,7 @@ def confine_files(workdir: str, hide: list[str], needed: list[str], carry: list[
               if _under(path, ["/tmp"]) and os.path.exists(path)}
     # the scratch, mounted on /tmp for a moment: its tmp/, shm/ and work/ are bound where they belong
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={scratch_bytes},nr_inodes={SCRATCH_FILES},mode=755")
+           f"size={scratch_mb}m,nr_inodes={scratch_files},mode=755")
     for name, mode in (("tmp", 0o1777), ("shm", 0o1777), ("work", 0o755)):
         os.mkdir(f"/tmp/{name}")
         os.chmod(f"/tmp/{name}", mode)
@@ -313,22 +324,24 @@ def kernel_uid() -> int | None:
     return KERNEL_UID_BASE + os.getpid() if os.geteuid() == 0 else None
 
 
-def drop_privileges(uid: int | None) -> None:
+def drop_privileges(uid: int | None, processes: int) -> None:
     """No way back to more rights: as root, become ``uid``, a user no other process has, owning only
-    the scratch; in a user namespace, drop every capability (so the mounts cannot be undone)."""
-    _check(_libc.prctl(38, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    the scratch, with at most ``processes`` processes and threads (stops a fork bomb; 0: no limit);
+    in a user namespace, drop every capability (so the mounts cannot be undone)."""
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     if uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_TASKS, MAX_TASKS))
+        if processes > 0:
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # all uids non-zero: the kernel clears every capability
     else:
-        header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+        header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
         _check(_libc.capset(ctypes.byref(header), data), "capset")
 
 
-def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int | None) -> str:
-    """Preload, then confine this process's files; return a one-line description or why it is unconfined.
+def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int | None) -> Confinement:
+    """Preload, then confine this process's files; say how, or why it is unconfined.
 
     Then fork the PID namespace's init (:func:`grading.sandbox.warden.supervise`), and in the kernel call
     :func:`drop_privileges` once it has bound its sockets.
@@ -341,20 +354,26 @@ def confine(workdir: str, env: dict[str, str], connection_file: str, owner: int 
     else:
         carry = [os.path.realpath(connection_file)] if connection_file else []
     needed = [sys.prefix, sys.base_prefix, *filter(None, sys.path), *carry]
+    limits = Settings.from_env(env)
     try:
         how = enter_namespace(network=sockets is not None or not connection_file)
-        confine_files(os.path.realpath(workdir), hide, needed, carry, scratch_size(env), owner)
+        confine_files(os.path.realpath(workdir), hide, needed, carry, limits.scratch_mb, limits.scratch_files, owner)
     except (OSError, AttributeError) as exc:
-        return f"unconfined ({exc})"
-    return how
+        return Confinement(False, str(exc))
+    return Confinement(True, how)
 
 
-def probe() -> str:
-    """Whether kernels can be confined on this machine, tried in a throw-away process: how, or why not."""
+def probe() -> Confinement:
+    """Whether kernels can be confined on this machine, tried in a throw-away process (its last line of
+    output is the :class:`Confinement` as JSON)."""
     import subprocess
     import tempfile
     with tempfile.TemporaryDirectory() as workdir:
         done = subprocess.run([sys.executable, "-m", "grading.sandbox.warden", workdir], capture_output=True, text=True,
                               cwd=ROOT)
-    lines = (done.stdout or done.stderr or "no answer").strip().splitlines()
-    return lines[-1] if lines else "unconfined (no answer)"
+    lines = done.stdout.strip().splitlines()
+    try:
+        return Confinement(**json.loads(lines[-1]))
+    except (IndexError, ValueError, TypeError):
+        said = (done.stderr.strip() or done.stdout.strip() or "no answer").splitlines()[-1]
+        return Confinement(False, f"the probe failed: {said}")

@@ -1,5 +1,7 @@
 """Start one grading kernel: the sandbox, its own PID namespace, resource limits, then an ordinary ipykernel.
 
+The limits are :class:`grading.settings.Settings`'s, read from the kernel's environment.
+
 Used by the fork server's children (warm kernels) and, as ``python -m grading.sandbox.kernel -f
 CONNECTION_FILE``, as the command of the ``grading-fresh`` kernelspec, so both kinds of
 kernel are limited and confined the same way. Confined, the process started becomes the
@@ -12,16 +14,20 @@ import resource
 import sys
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
+from ..settings import Settings
 from . import confine, warden
-from .protocol import ENV_CPU, ENV_MEMORY
 
-MAX_FILE_BYTES = 256 * 2**20  # the largest file a kernel may write (a disk-filling loop dies instead)
+if TYPE_CHECKING:
+    from ipykernel.kernelapp import IPKernelApp
+
+UNCONFINABLE = 70  # exit status of a kernel that must be confined and cannot be (EX_SOFTWARE)
+ORPHANED = 137     # exit status of an unconfined kernel whose launcher is gone (as if SIGKILLed)
 
 
-def limit(variable: str, kind: int, env: dict[str, str], scale: int, extra: int = 0) -> None:
-    """Apply a resource limit given in the kernel's environment (0 or absent: none)."""
-    value = int(env.get(variable) or 0)
+def limit(kind: int, value: int, scale: int, extra: int = 0) -> None:
+    """Apply a resource limit of ``value`` units of ``scale`` plus ``extra`` (0: none)."""
     if value > 0:
         resource.setrlimit(kind, (value * scale + extra, value * scale + extra))
 
@@ -45,12 +51,12 @@ def exit_with(lifeline: int) -> None:
     def watch() -> None:
         while os.read(lifeline, 1):
             pass
-        os._exit(137)
+        os._exit(ORPHANED)
 
     threading.Thread(target=watch, daemon=True).start()
 
 
-def kernel_app() -> type:
+def kernel_app() -> type[IPKernelApp]:
     """ipykernel's app, whose output socket queues what a slow grader has not read yet instead of dropping it.
 
     ZMQ drops a PUB socket's messages past its high-water mark (1,000) when the reader falls behind, as a
@@ -75,16 +81,18 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
     ``lifeline`` is given by the fork server: a pipe from the launcher, closed when the launcher is gone.
     """
     env, workdir = dict(os.environ), os.getcwd()
-    confined, uid = "", confine.kernel_uid()
+    limits, uid = Settings.from_env(env), confine.kernel_uid()
+    confined = False
     if env.get(confine.ENV_HIDE):
         report = warden.open_report(env)  # before the sandbox hides where it is
-        confined = confine.confine(workdir, env, connection_file(argv), uid)
-        if confined.startswith("unconfined"):
-            print(f"[grading] kernel not sandboxed: {confined}", file=sys.stderr, flush=True)
+        sandbox = confine.confine(workdir, env, connection_file(argv), uid)
+        confined = sandbox.confined
+        if not confined:
+            print(f"[grading] kernel not sandboxed: {sandbox}", file=sys.stderr, flush=True)
             if report is not None:
                 os.close(report)
             if env.get(confine.ENV_REQUIRED) == "1":  # this machine can confine kernels: never run one loose
-                os._exit(70)
+                os._exit(UNCONFINABLE)
         else:
             warden.supervise(lifeline, report)  # returns in the kernel, two forks below
             lifeline = None
@@ -96,16 +104,16 @@ def run(argv: list[str], lifeline: int | None = None) -> None:
                 os.chown(os.environ["HOME"], uid, uid)
     if lifeline is not None:
         exit_with(lifeline)  # unconfined: a thread of the kernel watches the launcher
-    limit(ENV_MEMORY, resource.RLIMIT_AS, env, 2**20, mapped_bytes())
-    limit(ENV_CPU, resource.RLIMIT_CPU, env, 1)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    limit(resource.RLIMIT_AS, limits.memory_mb, 2**20, mapped_bytes())
+    limit(resource.RLIMIT_CPU, limits.cpu_seconds, 1)
+    limit(resource.RLIMIT_FSIZE, limits.file_mb, 2**20)  # a disk-filling loop dies instead
     sys.argv = [sys.executable, *argv]
     # parent_handle 1: no poller of a parent pid (the lifeline and the warden end the kernel), and no
     # "Ctrl-C will not work" note printed to the grader's terminal
     app = kernel_app().instance(parent_handle=1)
     app.initialize([*argv, "--HistoryManager.enabled=False", "--log-level=ERROR"])
-    if confined and not confined.startswith("unconfined"):
-        confine.drop_privileges(uid)  # after the connection file is read and the sockets bound
+    if confined:
+        confine.drop_privileges(uid, limits.processes)  # after the connection file is read and the sockets bound
     app.start()
 
 

@@ -20,6 +20,7 @@ taken with ``sigwaitinfo``, so a signal is only ever sent to a child that has no
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
+from ..settings import Settings
 from . import confine
 
 ENV_REPORT = "GRADING_KERNEL_REPORT"  # file the init appends its report to (absent: no report)
@@ -171,10 +173,10 @@ def flags(report: Path) -> list[str]:
     return found
 
 
-if __name__ == "__main__":  # the sandbox probe's child: confine itself to the folder given, report how
+if __name__ == "__main__":  # the sandbox probe's child: confine itself to the folder given, report how as JSON
     uid = confine.kernel_uid()
-    how = confine.confine(sys.argv[1], {}, "", uid)
-    if not how.startswith("unconfined"):
+    sandbox = confine.confine(sys.argv[1], {}, "", uid)
+    if sandbox.confined:
         supervise(None, None)
-        confine.drop_privileges(uid)
-    print(how, flush=True)
+        confine.drop_privileges(uid, Settings().processes)
+    print(json.dumps(dataclasses.asdict(sandbox)), flush=True)

@@ -1,0 +1,127 @@
+"""The command line as instructors type it: ``--course-dir`` before or after the command, one-line errors,
+and an exit status that says whether the command did its work."""
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading import course
+from grading.cli import FAILED, OK, USAGE, CommandError, main, parser
+from grading.reports.tables import read
+
+REQUIRED = {"autograde": ["."]}  # what a command needs besides options
+COMMANDS = ["release", "autograde", "feedback", "export", "report", "demo", "bench"]
+
+
+def grading(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m grading ARGS`` as an instructor does."""
+    return subprocess.run([sys.executable, "-m", "grading", *args], capture_output=True, text=True,
+                          env=course.nbgrader_env(), timeout=600)
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    """A course released by ``python -m grading release --course-dir DIR``: the option after the command."""
+    course_dir = tmp_path_factory.mktemp("cli") / "course"
+    done = grading("release", "--course-dir", str(course_dir))
+    assert done.returncode == OK, done.stderr[-3000:]
+    assert done.stdout.split() == [str(course_dir / "release" / f"{a}.zip") for a in course.assignments()]
+    return course_dir
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_course_dir_goes_before_or_after_the_command(command):
+    rest = REQUIRED.get(command, [])
+    assert parser().parse_args([command, *rest, "--course-dir", "/x/after"]).course_dir == Path("/x/after")
+    assert parser().parse_args(["--course-dir", "/x/before", command, *rest]).course_dir == Path("/x/before")
+    assert parser().parse_args([command, *rest]).course_dir == course.DEFAULT_COURSE_DIR
+
+
+def test_release_with_the_course_dir_after_the_command_writes_there(released):
+    assert (released / "nbgrader_config.py").exists()
+    assert all(course.notebook(released, "release", a).exists() for a in course.assignments())
+
+
+def parsers() -> dict[str, argparse.ArgumentParser]:
+    """The top parser ('') and each command's."""
+    top = parser()
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices
+    return {"": top, **commands}
+
+
+def test_every_option_and_argument_has_help():
+    assert set(parsers()) == {"", *COMMANDS}
+    for name, each in parsers().items():
+        assert not [a.dest for a in each._actions if not a.help], name
+
+
+def test_the_help_says_what_the_exit_status_means(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == OK
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 when the command did its work" in shown and "1 when the command failed" in shown
+
+
+def test_a_student_status_is_no_failure(released, tmp_path):
+    assignment = course.assignments()[0]
+    broken = tmp_path / "class" / "amy" / assignment / "exercises.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{broken")
+    done = grading("autograde", str(tmp_path / "class"), "--course-dir", str(released), "--jobs", "1")
+    assert done.returncode == OK, done.stderr[-3000:]
+    rows = {(r["student"], r["assignment"]): r for r in read(released / "reports" / "grades.csv")}
+    assert rows[("amy", assignment)]["status"] == "invalid_notebook"
+
+
+def test_a_download_of_no_known_assignment_is_a_usage_error(released, tmp_path, capsys):
+    download = tmp_path / "download"
+    download.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), download / "amy_12_34_exercises.ipynb")  # Canvas's name, no grade_id
+    assert main(["autograde", str(download), "--course-dir", str(released)]) == USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot tell which assignment this download is for (no grade_id in common"), err
+    assert "Traceback" not in err and "--assignment" in err
+
+
+def test_an_unreachable_gradebook_fails_in_one_line(tmp_path, capsys):
+    url = f"postgresql://grader:secret@127.0.0.1:{free_port()}/gradebook"
+    assert main(["release", "--course-dir", str(tmp_path / "course"), "--db-url", url]) == FAILED
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot connect to the gradebook at postgresql://grader:***@127.0.0.1:"), err
+    assert "secret" not in err and "Traceback" not in err
+    assert not (tmp_path / "course").exists()
+
+
+def test_a_failing_nbgrader_fails_the_command(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.db_url = 'nodb://nowhere'\n")
+    done = grading("export", "--course-dir", str(tmp_path))
+    assert done.returncode == FAILED, done.stdout + done.stderr
+    assert done.stderr.startswith("error: nbgrader export"), done.stderr
+
+
+def test_a_wrong_command_line_is_status_2():
+    for args in (["autograde", "/no/such/folder"], ["grade"], ["demo", "--jobs", "0"]):
+        done = grading(*args)
+        assert done.returncode == USAGE, args
+        assert "error: " in done.stderr and "Traceback" not in done.stderr, args
+
+
+def test_a_command_error_carries_its_status(capsys):
+    error = CommandError("the gradebook is read-only", 3)
+    error.show()
+    assert (capsys.readouterr().err, error.exit_code) == ("error: the gradebook is read-only\n", 3)
+    assert CommandError("x").exit_code == FAILED
