@@ -25,6 +25,7 @@ from grading.sandbox import confine
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
 from grading.reports.tables import read
+from grading.settings import Settings
 from harness import cli
 
 A01, A03 = "01_parameter_access", "03_initialisation"
@@ -337,7 +338,8 @@ def test_memory_and_disk_are_bounded(graded):
     path = graded.dir / "autograded" / "fill_memory" / A01 / f"{course.NOTEBOOK}.ipynb"
     text = "".join(o.get("text", "") for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", []))
     written = int(text.split("WROTE ")[1].split()[0])
-    assert confine.SCRATCH_MB * 2**20 // 2 <= written <= confine.SCRATCH_MB * 2**20, written
+    scratch = Settings().scratch_mb * 2**20
+    assert scratch // 2 <= written <= scratch, written
 
 
 @needs_sandbox
