@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import create_engine, make_url, text

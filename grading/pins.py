@@ -68,6 +68,16 @@ MODULE_FIELDS = Override(
 IOPUB_QUEUE = Override(
     "kernel output queued, not dropped", "grading/sandbox/kernel.py", ("ipykernel",),
     ("ipykernel.kernelapp.IPKernelApp.init_iopub",), needed=True)
+# Needed: a submission's status is the exception these methods raise inside nbgrader's convert_notebooks
+# (which logs it and raises a generic one), and nbclient raises CellTimeoutError only while waiting for
+# output after a cell's reply when interrupt_on_timeout is on; both are behaviour, not public contract.
+OUTCOMES = Override(
+    "submission outcomes taken from typed exceptions", "grading/pipeline/workers.py, grading/pipeline/execute.py",
+    ("nbgrader", "nbclient"),
+    ("nbgrader.converters.autograde.Autograde.init_assignment",
+     "nbgrader.converters.autograde.Autograde.convert_single_notebook",
+     "nbgrader.converters.base.BaseConverter.convert_notebooks", "nbclient.exceptions.CellTimeoutError"),
+    needed=True)
 # Fast paths: without them grades are the same, only slower, so on other versions they are simply not applied.
 SHARED_GRADEBOOK = Override(
     "one gradebook engine per process", "grading/pipeline/fastpath.py", ("nbgrader",),
@@ -89,7 +99,7 @@ QUICK_KERNELS = Override(
      "jupyter_client.manager.AsyncKernelManager._context_default",
      "jupyter_client.manager.AsyncKernelManager._async_wait"), needed=False)
 
-OVERRIDES = (BOUNDED_CHANNEL, DISPLAY_IDS, PREPROCESSORS, MODULE_FIELDS, IOPUB_QUEUE,
+OVERRIDES = (BOUNDED_CHANNEL, DISPLAY_IDS, PREPROCESSORS, MODULE_FIELDS, IOPUB_QUEUE, OUTCOMES,
              SHARED_GRADEBOOK, CHECKED_SCHEMAS, QUICK_KERNELS)
 NEEDED = tuple(o for o in OVERRIDES if o.needed)
 FAST_PATHS = tuple(o for o in OVERRIDES if not o.needed)

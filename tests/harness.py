@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 
 from grading import course
-from grading.gradebook import CellScore, cell_scores
 from grading.demo.submissions import fill
+from grading.gradebook import CellScore, cell_scores
 from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
 
 

@@ -7,8 +7,8 @@ Screenshots: artifacts/screenshots/instructor_*.png.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
 import pytest
@@ -17,8 +17,8 @@ from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page, exp
 
 from browser_harness import JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
-from grading.pipeline.commands import db_url_of
 from grading.demo.submissions import fill, reference_answers
+from grading.pipeline.commands import db_url_of
 from grading.reports.tables import read
 from harness import cli
 

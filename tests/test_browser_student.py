@@ -7,8 +7,8 @@ Screenshots: artifacts/screenshots/student_*.png and lecture_*.png.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect

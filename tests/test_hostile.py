@@ -7,8 +7,9 @@ faking return types, reading the solutions). Every one must lose the points it w
 *and* be flagged for the instructor; honest students who print, warn, seed or use
 ``isinstance`` and ``is`` keep every point and get no flag. Escaping students solve everything
 and try to reach past their kernel (links the trusted side would follow, a daemon that outlives
-the kernel, filling RAM through /tmp, littering the disk, connecting to the machine's services): each keeps its points, is flagged, and
-harms no one: the gradebook and instructor files stay as they were, nothing is left running.
+the kernel, filling RAM through /tmp, littering the disk, connecting to the machine's services): each
+keeps its points, is flagged, and harms no one: the gradebook and instructor files stay as they were,
+nothing is left running.
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ import nbformat
 import pytest
 
 from grading import course
-from grading.sandbox import confine
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
 from grading.reports.tables import read
+from grading.sandbox import confine
 from grading.settings import Settings
 from harness import cli
 

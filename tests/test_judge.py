@@ -12,13 +12,13 @@ import copy
 import nbformat
 import pytest
 import torch
-from course_checks.structure import CustomLinear
 from nbclient.exceptions import DeadKernelError
 from torch import nn
 
+from course_checks.structure import CustomLinear
 from grading.pipeline import judge
-from grading.sandbox import probe
 from grading.pipeline.execute import CHECKS, BoundedExecute
+from grading.sandbox import probe
 
 
 def remote(**functions) -> judge.Remote:

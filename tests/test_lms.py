@@ -9,9 +9,9 @@ import nbformat
 import pytest
 
 from grading import course
+from grading.demo.submissions import fill, reference_answers
 from grading.intake import lms
 from grading.intake.collect import collect
-from grading.demo.submissions import fill, reference_answers
 from grading.reports.tables import read
 from harness import cli
 

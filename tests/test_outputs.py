@@ -10,9 +10,9 @@ import nbformat
 import pytest
 
 from grading import course
+from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import cell_scores
 from grading.pipeline.execute import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
-from grading.demo.submissions import fill, reference_answers
 from grading.reports.tables import read
 from harness import cli
 
@@ -69,7 +69,8 @@ def lost(cells, student: str) -> list[str]:
 def test_quiet_work_is_untouched(graded):
     course_dir, rows, cells = graded
     assert rows["quiet"]["status"] == "ok" and not rows["quiet"]["flags"] and not lost(cells, "quiet")
-    assert not [o for c in autograded(course_dir, "quiet").cells for o in c.get("outputs", []) if CUT in o.get("metadata", {})]
+    outputs = [o for c in autograded(course_dir, "quiet").cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if CUT in o.get("metadata", {})]
 
 
 @pytest.mark.parametrize("student", ["flood", "chatty"])

@@ -20,10 +20,10 @@ from nbgrader.tests import create_grade_and_solution_cell, create_grade_cell, cr
 from nbgrader.utils import compute_checksum
 
 from grading import course
-from grading.pipeline.execute import CHECKS
-from grading.intake.repair import Repair, repair, repair_file, tracked_id
-from grading.demo.submissions import fill, reference_answers
 from grading.demo.classes import damages, first_function, pasted, position, save, stripped
+from grading.demo.submissions import fill, reference_answers
+from grading.intake.repair import Repair, repair, repair_file, tracked_id
+from grading.pipeline.execute import CHECKS
 from grading.reports.tables import read
 from harness import cli
 

@@ -99,7 +99,8 @@ def test_plotting_and_torch_write_nothing_to_stderr(kernels):
     config folder, fontconfig's cache, torch reading the CPUs)."""
     root, provider = kernels
     err = run(provider, root, ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
-                               "import torch\nx = torch.randn(64, 64) @ torch.randn(64, 64)\nprint(torch.get_num_threads())"],
+                               "import torch\nx = torch.randn(64, 64) @ torch.randn(64, 64)\n"
+                               "print(torch.get_num_threads())"],
               stream="stderr")
     assert err == ["", ""]
 

@@ -41,7 +41,8 @@ HOSTILE = {
     "computed_name_on_module": "import torch\nname = 'eq' + 'ual'\nf = getattr(torch, name)",
     "cleanup_hook": "ip = get_ipython()\nip.input_transformers_cleanup.append(lambda lines: lines)",
     "cleanup_hook_no_name": "import sys\nsys.modules['__main__'].get_ipython().input_transformers_cleanup.clear()",
-    "display_metadata": "from IPython.display import display\ndisplay({'text/plain': 'x'}, raw=True, metadata={'a': 1})",
+    "display_metadata": "from IPython.display import display\n"
+                        "display({'text/plain': 'x'}, raw=True, metadata={'a': 1})",
     "symlink_notebook": "import os\nos.symlink('/course/gradebook.db', 'exercises.ipynb')",
     "hardlink": "import os\nos.link('a', 'b')",
     "path_symlink": "from pathlib import Path\nPath('exercises.ipynb').symlink_to('/etc/passwd')",
@@ -53,7 +54,8 @@ HOSTILE = {
 HONEST = {
     "print_and_warn": "import warnings\nprint('hello')\nwarnings.warn('careful')",
     "isinstance_and_is": "def f(m, a, b):\n    return isinstance(m, nn.Linear) and a is b",
-    "helpers": "import math, copy\nfrom collections import OrderedDict, defaultdict\nfrom itertools import combinations",
+    "helpers": "import math, copy\nfrom collections import OrderedDict, defaultdict\n"
+               "from itertools import combinations",
     "own_class": "class MyBlock(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                  "        self.fc = nn.Linear(2, 2)\n    def forward(self, x):\n        return self.fc(x)",
     "own_attributes": "net = nn.Sequential(nn.Linear(4, 8))\nnet[0].weight = net[0].weight\nnet.extra = 1",

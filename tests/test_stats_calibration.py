@@ -10,8 +10,15 @@ from torch import nn
 
 from course_checks.a03 import LARGE, mixed_mlp, mlp, rules_net
 from course_checks.messages import CheckFailed
-from course_checks.stats import (ALPHA, check_mixture, check_normal, check_uniform, count_interval, dkw_epsilon,
-                                 std_interval)
+from course_checks.stats import (
+    ALPHA,
+    check_mixture,
+    check_normal,
+    check_uniform,
+    count_interval,
+    dkw_epsilon,
+    std_interval,
+)
 from grading.hidden.a03 import mixed_net
 
 # every weight shape on which the visible and hidden checks test statistics (at least LARGE values)

@@ -6,9 +6,9 @@ filled in (:func:`grading.demo.submissions.fill`), so it goes through exactly wh
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 from nbformat.v4.nbbase import random_cell_id

@@ -1,13 +1,18 @@
 """Hidden tests of exercise 01: the student's functions on networks the notebook never shows."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from course_checks.a01 import (backward_once, verify_bias_values, verify_count_parameters,
-                               verify_has_no_grads, verify_param_shapes)
+from course_checks.a01 import (
+    backward_once,
+    verify_bias_values,
+    verify_count_parameters,
+    verify_has_no_grads,
+    verify_param_shapes,
+)
 from course_checks.guard import checked
 from course_checks.structure import seeded
 

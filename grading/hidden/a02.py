@@ -1,12 +1,19 @@
 """Hidden tests of exercise 02: other block counts, independence, lookups and counts on unseen nets."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from torch import nn
 
-from course_checks.a02 import (verify_block1_structure, verify_block2, verify_block2_calls, verify_count_modules,
-                               verify_get_param, verify_get_param_missing, verify_rgnet_calls)
+from course_checks.a02 import (
+    verify_block1_structure,
+    verify_block2,
+    verify_block2_calls,
+    verify_count_modules,
+    verify_get_param,
+    verify_get_param_missing,
+    verify_rgnet_calls,
+)
 from course_checks.guard import checked
 from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call

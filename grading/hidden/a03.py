@@ -1,12 +1,19 @@
 """Hidden tests of exercise 03: nested nets with other layer kinds, a Linear subclass, no bias, frozen weights."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from torch import nn
 
-from course_checks.a03 import (EXPECT, RANDOM, verify_global_rng, verify_init_mixed, verify_linear_init,
-                               verify_shift_and_pin, with_own_values)
+from course_checks.a03 import (
+    EXPECT,
+    RANDOM,
+    verify_global_rng,
+    verify_init_mixed,
+    verify_linear_init,
+    verify_shift_and_pin,
+    with_own_values,
+)
 from course_checks.guard import checked
 from course_checks.structure import seeded
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from course_checks.a04 import (tied_data, verify_same, verify_tied_net,
-                               verify_tied_pairs, verify_train_tied)
+from course_checks.a04 import tied_data, verify_same, verify_tied_net, verify_tied_pairs, verify_train_tied
 from course_checks.guard import checked
 from course_checks.structure import seeded, verify_fresh
 from course_checks.student_call import call

@@ -1,1 +1,1 @@
-"""Taking in a class: collecting submissions (folder, zip, LMS download), repairing them, scanning them for tampering."""
+"""Taking in a class: collecting submissions (folder, zip, LMS download), repairing them, scanning for tampering."""

@@ -1,1 +1,1 @@
-"""Grading with nbgrader: the autograde run, its parallel workers, and the Execute step whose test cells the grader judges."""
+"""Grading with nbgrader: the autograde run, its parallel workers, the Execute step whose test cells are judged."""

@@ -19,8 +19,9 @@ from ..intake.collect import collect
 from ..intake.repair import repair_file
 from ..intake.scan import scan_notebook
 from ..reports.tables import Row, earlier, fill_scores, write
+from ..settings import Settings
 from ..status import NO_NOTEBOOK, Status
-from .workers import LOGS, Settings, grade_all, progress
+from .workers import LOGS, grade_all, progress
 
 
 def release(course_dir: Path, db_url: str | None = None) -> list[Path]:

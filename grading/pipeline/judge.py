@@ -24,8 +24,9 @@ import pickle
 import sys
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn

@@ -37,7 +37,7 @@ from nbgrader.converters import Autograde
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from .. import course
+from .. import course, pins
 from ..sandbox import confine, warden
 from ..sandbox.kernelspecs import FreshKernels, WarmKernels
 from ..settings import Settings
@@ -142,7 +142,7 @@ def outcome_of(exc: BaseException) -> Outcome:
     return Outcome(Status.ERROR, f"{type(exc).__name__}: {first}"[:200])
 
 
-def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_url: str) -> Graded:
+def grade_one(assignment: str, student: str, nbgrader_args: list[str], kernel_name: str, db_url: str) -> Graded:
     """Autograde one submission with nbgrader's Autograde converter in this process, logging to its log file."""
     app = AutogradeApp()
     handle, report = tempfile.mkstemp(prefix="kernel-report-")  # the kernel's warden appends to it
@@ -152,7 +152,7 @@ def grade_one(assignment: str, student: str, timeout: int, kernel_name: str, db_
     try:
         with output_to(log):
             app.initialize([f"--assignment={assignment}", f"--student={student}", "--force", "--log-level=ERROR",
-                            f"--Execute.timeout={timeout}", f"--Execute.kernel_name={kernel_name}",
+                            *nbgrader_args, f"--Execute.kernel_name={kernel_name}",
                             f"--CourseDirectory.db_url={db_url}"])
             converter = RecordingAutograde(coursedir=app.coursedir, parent=app)
             try:
@@ -198,6 +198,7 @@ def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
 
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
+    pins.check()  # before any kernel starts: refuse if a needed override is stale; say which fast paths are off
     with ExitStack() as stack:
         confined = confine.probe()
         env = dict(course.kernel_env(course_dir), **settings.kernel_env(),
@@ -210,7 +211,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
             max_workers=settings.jobs, mp_context=get_context("fork"), initializer=start_worker,
             initargs=(str(course_dir), env, os.getpid())))
         provider.wait_ready()
-        futures = {pool.submit(grade_one, a, s, settings.timeout, kernel_name, busy_timeout(db_url)): (s, a)
+        futures = {pool.submit(grade_one, a, s, settings.nbgrader_args(), kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}
         for future in as_completed(futures):
             student, assignment = futures[future]

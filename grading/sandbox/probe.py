@@ -20,7 +20,8 @@ import os
 import sys
 import traceback
 import warnings
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import nn

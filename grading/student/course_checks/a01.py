@@ -1,7 +1,7 @@
 """Checks for exercise 01_parameter_access: reading parameters, counting them, bias values, gradients."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -6,7 +6,7 @@ helper, so the student fixes the helper first.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -14,8 +14,7 @@ from torch.nn.modules.lazy import LazyModuleMixin
 
 from .guard import checked
 from .messages import CheckFailed, StudentCodeFailed, fail, require
-from .structure import (CustomLinear, blame, expect_type, seeded, shared_parameters, short, type_name,
-                        verify_fresh)
+from .structure import CustomLinear, blame, expect_type, seeded, shared_parameters, short, type_name, verify_fresh
 from .student_call import call
 
 BLOCK1_LAYERS = "Linear(4, 8), ReLU(), Linear(8, 4), ReLU()"

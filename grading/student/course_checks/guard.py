@@ -20,14 +20,14 @@ import functools
 import io
 import math
 import sys
+from collections.abc import Callable
 from operator import attrgetter
 from types import FunctionType, SimpleNamespace
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import numpy
 import torch
 from torch import nn
-
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,7 +85,7 @@ def _make_guard() -> SimpleNamespace:
     _code = ("__code__", "__defaults__", "__kwdefaults__")
     _getters = _tuple(attrgetter(c) for c in _code)
     missing = object()
-    label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)
+    label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)  # noqa: E731
     # (label, owner, attributes, their names and the ids of their values in order): the ids let a
     # restore that finds nothing changed compare two lists at C speed instead of walking the dict.
     snapshot: list[tuple[str, Any, dict[str, Any], list[str], list[int]]] = []

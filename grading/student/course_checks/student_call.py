@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .guard import restore
 from .messages import StudentCodeFailed
