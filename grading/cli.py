@@ -22,13 +22,13 @@ from .course import NbgraderFailed
 from .demo.run import ScoresDiffer, bench, demo
 from .gradebook import GradebookUnreachable
 from .intake.lms import AssignmentUnknown
-from .pipeline.commands import FeedbackFailed, autograde, export, feedback, release, summary
+from .pipeline.commands import autograde, export, feedback, release, summary
 from .reports.plots import write_report
 from .settings import Settings
 
 OK, FAILED, USAGE = 0, 1, 2
 # What the commands raise for a reason the instructor can act on, and the exit status it means.
-EXPECTED: dict[type[Exception], int] = {GradebookUnreachable: FAILED, NbgraderFailed: FAILED, FeedbackFailed: FAILED,
+EXPECTED: dict[type[Exception], int] = {GradebookUnreachable: FAILED, NbgraderFailed: FAILED,
                                         ScoresDiffer: FAILED, AssignmentUnknown: USAGE}
 
 

@@ -122,12 +122,8 @@ def feedback(course_dir: Path) -> Path:
             if done.returncode != 0:
                 failed.append(f"{assignment}:\n{done.stderr.strip()[-2000:]}")
     if failed:
-        raise FeedbackFailed("nbgrader generate_feedback failed for " + "\n".join(failed))
+        raise course.NbgraderFailed("nbgrader generate_feedback failed for " + "\n".join(failed))
     return course_dir / "feedback"
-
-
-class FeedbackFailed(RuntimeError):
-    """nbgrader could not make the feedback of some submissions; its messages say which."""
 
 
 def export(course_dir: Path) -> Path:
