@@ -6,6 +6,7 @@ submission starts from the notebook students really receive.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import nbformat
 
@@ -22,7 +23,8 @@ def strip_markers(source: str) -> str:
 def reference_answers(assignment: str) -> dict[str, str]:
     """grade_id -> reference source of every solution cell of an assignment."""
     nb = nbformat.read(SOLUTIONS / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
-    return {grade_id(c): strip_markers(c.source) for c in nb.cells
+    # nbgrader gives every solution cell a grade_id
+    return {cast(str, grade_id(c)): strip_markers(c.source) for c in nb.cells
             if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import nn
@@ -22,7 +23,7 @@ def nested_net() -> nn.Sequential:
     with seeded(11):
         inner = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU())
         net = nn.Sequential(inner, nn.Sequential(nn.Linear(5, 6), nn.Tanh()), nn.Linear(6, 2))
-    net[1][0].requires_grad_(False)
+    cast(nn.Sequential, net[1])[0].requires_grad_(False)
     return net
 
 
@@ -78,11 +79,12 @@ def check_has_no_grads_hidden(has_no_grads: Callable) -> None:
     """One gradient anywhere makes it False; frozen layers and empty nets are handled."""
     net = nested_net()
     verify_has_no_grads(has_no_grads, net, True, "for a fresh nested net", "every .grad is None before backward")
-    net[2].bias.grad = torch.zeros_like(net[2].bias)
+    net[2].bias.grad = torch.zeros_like(cast(torch.Tensor, net[2].bias))
     verify_has_no_grads(has_no_grads, net, False, "when only the last bias holds a zero gradient",
                         "look at every parameter, and a tensor of zeros is a gradient")
     net.zero_grad()
-    net[0][0].weight.grad = torch.ones_like(net[0][0].weight)
+    first = cast(nn.Linear, cast(nn.Sequential, net[0])[0])  # nested_net()'s first block starts with a Linear
+    first.weight.grad = torch.ones_like(first.weight)
     verify_has_no_grads(has_no_grads, net, False, "when only the first weight holds a gradient",
                         "look at every parameter, including those of nested blocks")
     net.zero_grad()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import nn
@@ -43,7 +44,9 @@ def check_make_tied_net_hidden(make_tied_net: Callable) -> None:
 def check_same_parameter_hidden(same_parameter: Callable) -> None:
     """A Parameter viewing the same memory, equal constant values, different shapes, a weight-only tie."""
     net = weight_only_tie(412)
-    first, second = net[0][0], net[1][1]
+    # weight_only_tie(): two blocks, the first starting and the second ending with a Linear
+    first = cast(nn.Linear, cast(nn.Sequential, net[0])[0])
+    second = cast(nn.Linear, cast(nn.Sequential, net[1])[1])
     verify_same(same_parameter, first.weight, second.weight, True, "weights tied by assignment",
                 "layer_b.weight = layer_a.weight makes them one parameter")
     verify_same(same_parameter, first.bias, second.bias, False, "the untied biases", "different parameters")

@@ -29,6 +29,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat import NotebookNode
@@ -132,7 +133,10 @@ def repair(submitted: NotebookNode, released: NotebookNode) -> Repair:
             result.unmatched.append(f"answer cell {tracked_id(release[r])} not found: deleted, or its metadata "
                                     "removed where it cannot be told from other cells: read it in the notebook")
 
-    stripped, changed, copies, foreign = [], [], [], []
+    stripped: list[str] = []
+    changed: list[str] = []
+    copies: list[str] = []
+    foreign: list[str] = []
     cells = list(put_back.get(-1, []))
     for s, cell in enumerate(nb.cells):
         want = release[owner[s]].metadata.get("nbgrader") if s in owner and tracked_id(release[owner[s]]) else None
@@ -152,7 +156,7 @@ def repair(submitted: NotebookNode, released: NotebookNode) -> Repair:
         cells.extend(put_back.get(s, []))
     nb.cells = cells
 
-    restored = [tracked_id(c) for group in put_back.values() for c in group]
+    restored = [cast(str, tracked_id(c)) for group in put_back.values() for c in group]  # put back: tracked cells
     for what, names in [("pasted copies run as ordinary code", copies),
                         ("cells with a grade_id the release lacks run as ordinary code", foreign),
                         ("deleted cells put back", restored),

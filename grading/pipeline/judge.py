@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -138,7 +138,7 @@ class Remote:
                                       {"__module__": module, "__qualname__": qualname})
         return self.classes[path]
 
-    def rebuilt_class(self, path: str, base_path: str, own_forward: bool) -> type:
+    def rebuilt_class(self, path: str, base_path: str, own_forward: bool) -> type[nn.Module]:
         """A stand-in for a student's own module class: the torch.nn class it derives from, under its name;
         its own forward runs in the kernel."""
         if path not in self.classes:
@@ -153,7 +153,7 @@ class Remote:
 
                 namespace["forward"] = forward
             self.classes[path] = type(qualname.rpartition(".")[2], (base,), namespace)
-        return self.classes[path]
+        return cast(type[nn.Module], self.classes[path])  # made from a torch.nn base just above
 
 
 class Rebuild:
@@ -179,7 +179,9 @@ class Rebuild:
         if kind == "size":
             return torch.Size(d["v"])
         if kind == "dict":
-            made = {"OrderedDict": OrderedDict, "defaultdict": lambda: defaultdict(None)}.get(d["kind"], dict)()
+            kinds: dict[str, Callable[[], dict[Any, Any]]] = {"OrderedDict": OrderedDict,
+                                                             "defaultdict": lambda: defaultdict(None)}
+            made = kinds.get(d["kind"], dict)()
             for k, v in d["items"]:
                 made[self.value(k)] = self.value(v)
             return made
@@ -236,7 +238,7 @@ class Rebuild:
 
     def module(self, d: dict) -> nn.Module:
         """A module as the kernel holds it: class, attributes, children, parameters, buffers."""
-        handle = d.get("h")
+        handle: Any = d.get("h")  # whatever the kernel sent
         if "is" in d:
             made = self.sent[d["is"]]
         elif handle in self.remote.returned:

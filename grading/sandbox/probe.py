@@ -21,7 +21,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -95,7 +95,8 @@ class Describer:
     def module(self, m: nn.Module) -> dict[str, Any]:
         """Class (and the nearest torch.nn class it derives from), simple attributes, children, parameters, buffers."""
         kind = type(m)
-        base = next((c for c in kind.__mro__ if c.__module__.startswith("torch.nn")), nn.Module)
+        # the nearest torch.nn class in a module's MRO is a torch.nn module class
+        base = cast(type[nn.Module], next((c for c in kind.__mro__ if c.__module__.startswith("torch.nn")), nn.Module))
         attrs = {k: self.value(v) for k, v in vars(m).items() if simple(v) and k != "training"}
         return {"t": "module", **class_of(kind), "base": f"{base.__module__}:{base.__qualname__}",
                 "own_forward": kind.forward is not base.forward, "training": m.training, "attrs": attrs,
@@ -206,7 +207,7 @@ def returned_object(handle: int) -> Any:
     return _returned[handle]
 
 
-_stand_ins: dict[str, type] = {}
+_stand_ins: dict[str, type[nn.Module]] = {}
 
 
 def stand_in(module: str, qualname: str, base: str, state: dict[str, Any]) -> nn.Module:
@@ -217,7 +218,9 @@ def stand_in(module: str, qualname: str, base: str, state: dict[str, Any]) -> nn
         parent: Any = __import__(where, fromlist=["_"])
         for part in name.split("."):
             parent = getattr(parent, part)
-        _stand_ins[key] = type(qualname.rpartition(".")[2], (parent,), {"__module__": module, "__qualname__": qualname})
+        # parent, the class's base, is a torch.nn module class
+        _stand_ins[key] = cast(type[nn.Module], type(qualname.rpartition(".")[2], (parent,),
+                                                     {"__module__": module, "__qualname__": qualname}))
     made = _stand_ins[key].__new__(_stand_ins[key])
     made.__dict__.update(state)
     return made

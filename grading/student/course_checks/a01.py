@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import nn
@@ -118,9 +119,9 @@ def check_count_parameters(count_parameters: Callable) -> None:
     verify_count_parameters(count_parameters, nn.ReLU(), "nn.ReLU() (no parameters)")
 
 
-def verify_bias_values(bias_values: Callable, net: nn.Module, index: int, label: str) -> None:
+def verify_bias_values(bias_values: Callable, net: nn.Sequential, index: int, label: str) -> None:
     """bias_values(net, index) must be a plain tensor with the bias values, detached from autograd."""
-    bias = net[index].bias
+    bias = cast(torch.Tensor, net[index].bias)
     before = bias.detach().clone()
     what = f"bias_values(net, {index}) on {label}"
     found = call(bias_values, net, index, what=what)
@@ -181,7 +182,7 @@ def check_has_no_grads(has_no_grads: Callable) -> None:
     net.zero_grad()
     verify_has_no_grads(has_no_grads, net, True, "on the MLP after zero_grad()",
                         "zero_grad() sets every .grad back to None")
-    net[2].bias.grad = torch.ones_like(net[2].bias)
+    net[2].bias.grad = torch.ones_like(cast(torch.Tensor, net[2].bias))
     verify_has_no_grads(has_no_grads, net, False, "on the MLP when only its last bias holds a gradient",
                         "look at every parameter of the net, not only some of them")
     verify_has_no_grads(has_no_grads, nn.ReLU(), True, "on nn.ReLU() (no parameters)",

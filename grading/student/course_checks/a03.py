@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 import torch
 from torch import nn
@@ -210,7 +211,10 @@ EXPECT = {"init_normal": expect_normal, "init_constant": expect_constant, "init_
 RANDOM = {"init_normal", "init_xavier", "my_init"}  # the initialisers that draw from the random generator
 
 
-def with_own_values(net: nn.Module, seed: int) -> nn.Module:
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
+
+
+def with_own_values(net: ModuleT, seed: int) -> ModuleT:
     """Give every module but a Linear values of its own (BatchNorm's defaults, ones and zeros, would hide a change)."""
     with seeded(seed), torch.no_grad():
         for module in net.modules():
@@ -311,7 +315,7 @@ def verify_init_mixed(init_mixed: Callable, net: nn.Sequential, seed: int, label
              ("init_42", names[-1], expect_42, init_42, 307))
     for helper_name, name, expect, helper, helper_seed in parts:
         try:
-            expect(net.get_submodule(name), snapshot, name, what)
+            expect(cast(nn.Linear, net.get_submodule(name)), snapshot, name, what)  # net[0], net[-1]: Linear
         except CheckFailed as failure:
             test = None if helper is None else functools.partial(verify_init, helper_name, helper, helper_seed)
             raise blame(failure, {helper_name: test}) from None
@@ -344,7 +348,7 @@ def verify_shift_and_pin(shift_and_pin: Callable, net: nn.Sequential, label: str
     what = f"shift_and_pin(net) on {label}"
     call(shift_and_pin, net, what=what)
     snapshot.verify_in_place(what)
-    w = net[0].weight.detach()
+    w = cast(torch.Tensor, net[0].weight).detach()
     require(float(w[0, 0]) == 42.0, f"{what}: net[0].weight[0, 0]", 42.0, float(w[0, 0]),
             "first add 1 to every weight, then set [0, 0] to 42 (43 means the order was swapped)")
     if not torch.allclose(w, expected, rtol=0, atol=1e-6):
@@ -353,7 +357,8 @@ def verify_shift_and_pin(shift_and_pin: Callable, net: nn.Sequential, label: str
     for mname, _ in snapshot.modules:
         if mname != first:
             snapshot.verify_unchanged(mname, what, "change only net[0].weight")
-    if net[0].bias is not None and not torch.equal(net[0].bias.detach(), snapshot.before(first, "bias")):
+    if net[0].bias is not None and not torch.equal(cast(torch.Tensor, net[0].bias).detach(),
+                                                   snapshot.before(first, "bias")):
         fail(f"{what}: net[0].bias", "unchanged", "changed", "change only the weight of net[0]")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import nn
@@ -83,7 +84,7 @@ def check_same_parameter(same_parameter: Callable) -> None:
     duplicate = copy.deepcopy(net[2].weight)
     verify_same(same_parameter, net[2].weight, duplicate, False, "p, copy.deepcopy(p)",
                 "equal values do not make the same parameter: compare identity with `is`")
-    view = nn.Parameter(net[2].weight.data)
+    view = nn.Parameter(cast(torch.Tensor, net[2].weight).data)
     verify_same(same_parameter, net[2].weight, view, False, "p, nn.Parameter(p.data) (another object, same memory)",
                 "sharing memory is not being the same parameter: compare the objects with `is`, not data_ptr()")
     with torch.no_grad():
@@ -167,7 +168,7 @@ def reference_training(net: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: 
         loss.backward()
         with torch.no_grad():
             for p in params:
-                p.add_(p.grad, alpha=-lr)
+                p.add_(cast(torch.Tensor, p.grad), alpha=-lr)  # backward() gave every parameter one
     return losses
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -58,7 +59,7 @@ def as_shape(value: object) -> tuple[int, ...] | None:
     """A shape given as torch.Size or a tuple/list of ints, as a tuple; None if it is not a shape."""
     if type(value) not in (torch.Size, tuple, list):
         return None
-    items = tuple(value)
+    items = tuple(cast(Iterable[Any], value))  # its type was checked just above
     if not all(type(i) is int for i in items):
         return None
     return items
