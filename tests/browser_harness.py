@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
@@ -107,7 +108,7 @@ class JupyterLab:
         """The address of ``path`` on this server, with the token for a browser's first visit."""
         return f"http://127.0.0.1:{self.port}/{path}" + (f"?token={self.token}" if token else "")
 
-    def api(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One request to the server's REST API, authenticated by the token."""
         return requests.request(method, self.url(path), headers={"Authorization": f"token {self.token}"},
                                 timeout=60, **kwargs)

@@ -49,6 +49,7 @@ class PostgresServer:
         self.port = free_port()
         self.password = secrets.token_hex(12)
         user = server_user()
+        assert user is not None, "no account to run the server as"
         self.as_user = [] if os.geteuid() != 0 else ["runuser", "-u", str(user), "--"]
         shutil.chown(self.dir, user)
 

@@ -52,10 +52,10 @@ def visible_hints(assignment: str) -> dict[str, tuple[str, str | None]]:
             for function, variants in corpus(assignment).WRONG.items() for name, _, hint in variants}
 
 
-def cell_errors(harness: CourseUnderTest, assignment: str, student: str) -> dict[str, str]:
+def cell_errors(harness: CourseUnderTest, assignment: str, student: str) -> dict[str | None, str]:
     """grade_id -> the error text each failing cell of an autograded notebook shows, whitespace collapsed."""
     path = harness.dir / "autograded" / student / assignment / f"{course.NOTEBOOK}.ipynb"
-    errors = {}
+    errors: dict[str | None, str] = {}
     for cell in nbformat.read(path, as_version=4).cells:
         shown = [" ".join(out.get("traceback", [])) for out in cell.get("outputs", []) if out.output_type == "error"]
         if shown:
@@ -157,6 +157,7 @@ class CorpusTests:
         course.nbgrader(harness.dir, "generate_feedback", self.assignment, "--student", student, "--force")
         page = (harness.dir / "feedback" / student / self.assignment / f"{course.NOTEBOOK}.html").read_text()
         text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        assert hint is not None  # HIDDEN_ONLY variants were left out above
         assert hint in text and "guard.py" not in text
 
     def test_release_fails_every_test(self, graded):

@@ -254,13 +254,15 @@ def graded(tmp_path_factory) -> Class:
     submissions = tmp_path_factory.mktemp("hostile_class")
     listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
     listener.setblocking(False)
-    everyone = {**HOSTILE, **HONEST, **(escapes(course_dir, listener.getsockname()[1]) if CONFINED else {})}
+    everyone: dict[str, tuple[str, dict[str, str], *tuple[list[str], ...]]] = {
+        **HOSTILE, **HONEST, **(escapes(course_dir, listener.getsockname()[1]) if CONFINED else {})}
     for student, (assignment, answers, *_) in everyone.items():
         released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
         target = submissions / student / assignment / f"{course.NOTEBOOK}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(fill(released, {**reference_answers(assignment), **answers}), target)
-    graded, left, before = {}, {}, {}
+    graded, left = {}, {}
+    before: dict[str, str] = {}
     for kind in ("fresh", "warm"):  # warm last: its rows are the ones judged below
         cli(course_dir, "autograde", str(submissions), "--jobs", "2", "--kernel", kind)
         left[kind] = running(MARKER)

@@ -8,6 +8,7 @@ through the judge with what it would see calling the function itself.
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 import nbformat
 import pytest
@@ -42,7 +43,7 @@ def test_an_in_place_init_is_mirrored_onto_the_checks_own_net():
     weights = [net[0].weight, net[2].weight]
     net.apply(remote(**fns).function("init"))
     assert net[0].weight is weights[0] and net[2].weight is weights[1]
-    assert torch.equal(net[0].weight, torch.full((3, 2), 3.0)) and net[0].weight.is_leaf
+    assert torch.equal(cast(torch.Tensor, net[0].weight), torch.full((3, 2), 3.0)) and net[0].weight.is_leaf
     assert net[0].weight.requires_grad
 
 
@@ -82,7 +83,7 @@ def test_identity_with_the_arguments_is_kept():
     kernel = remote(**fns)
     net = nn.Sequential(nn.Linear(2, 2))
     assert kernel.function("get")(net, "0.bias") is net[0].bias
-    alias = nn.Parameter(net[0].weight.data)
+    alias = nn.Parameter(cast(torch.Tensor, net[0].weight).data)
     assert kernel.function("same")(net[0].weight, net[0].weight) is True
     assert kernel.function("same")(net[0].weight, alias) is False
     assert kernel.function("same_memory")(net[0].weight, alias) is True  # shared memory crosses as such
@@ -93,7 +94,8 @@ def test_the_students_error_keeps_its_class_message_and_lines():
     with pytest.raises(KeyError) as caught:
         remote(**fns).function("lookup")(nn.Linear(1, 1), "nope")
     assert type(caught.value).__name__ == "KeyError" and str(caught.value) == "'nope'"
-    assert [frame[2] for frame in caught.value.remote_frames] == ["lookup"]
+    # remote_error sets the kernel's frames on the exception it makes
+    assert [frame[2] for frame in caught.value.remote_frames] == ["lookup"]  # type: ignore[attr-defined]
 
 
 def test_draws_from_the_global_rng_match_a_local_call():
@@ -140,6 +142,7 @@ def test_gradients_travel_both_ways():
     net.bias.grad = None
     mine = copy.deepcopy(net)
     assert kernel.function("step")(net) == fns["step"](mine)
+    assert net.weight.grad is not None and mine.weight.grad is not None
     assert torch.equal(net.weight, mine.weight) and torch.equal(net.weight.grad, mine.weight.grad)
 
 

@@ -42,6 +42,7 @@ def notebook() -> str:
 ])
 def test_canvas_names(name, student, file_id, late):
     fields = lms.parse(name)
+    assert fields is not None
     assert (fields["student"], fields["file_id"], fields["late"]) == (student, file_id, late)
     assert fields["user_id"] == "101"
 
@@ -53,6 +54,7 @@ def test_canvas_names(name, student, file_id, late):
 ])
 def test_moodle_names(name, student):
     fields = lms.parse(name)
+    assert fields is not None
     assert fields["student"] == student and fields["user_id"] in ("4711", "4712")
 
 

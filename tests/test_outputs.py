@@ -5,6 +5,7 @@ and a single output over 256 MiB is refused unread with its own status.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import nbformat
 import pytest
@@ -194,7 +195,7 @@ def test_stock_nbgrader_keeps_the_same_bounds(graded):
 
 
 def test_trim_error_keeps_both_ends():
-    error = {"ename": "ValueError", "evalue": "a" * 50_000 + "END",
+    error: dict[str, Any] = {"ename": "ValueError", "evalue": "a" * 50_000 + "END",
              "traceback": [f"line {i} " + "t" * 500 for i in range(1000)]}
     trim_error(error)
     assert error["evalue"].startswith("aaa") and error["evalue"].endswith("END")

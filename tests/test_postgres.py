@@ -7,12 +7,14 @@ server that refuses connections at the start, and one that restarts in the middl
 """
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from nbgrader.api import Gradebook
@@ -172,8 +174,9 @@ def test_a_server_restart_mid_run_leaves_no_submission_missing(on_postgres: tupl
         run = subprocess.Popen([sys.executable, "-m", "grading", "--course-dir", str(course_dir), "autograde",
                                 str(subset), "--jobs", "2"], stdout=stdout, stderr=subprocess.PIPE,
                                env=course.nbgrader_env())
+        pipe = cast(io.BufferedReader, run.stderr)  # stderr=PIPE in binary mode
         stderr, restarted = b"", False
-        while chunk := run.stderr.read1():
+        while chunk := pipe.read1():
             stderr += chunk
             done = [int(n) for n in re.findall(rb"\| *(\d+)/%d \[" % total, stderr)]
             if not restarted and done and max(done) >= total // 5:  # a fifth graded: the rest after the restart

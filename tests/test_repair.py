@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import cast
 
 import nbformat
 import pytest
@@ -27,8 +28,9 @@ from grading.pipeline.execute import CHECKS
 from grading.reports.tables import read
 from harness import cli
 
-ANSWERS = {"double": "def double(x):\n    return 2 * x", "halve": "def halve(x):\n    return x / 2",
-           "written": "A shared layer has one set of parameters; its gradient is the sum over its uses."}
+ANSWERS: dict[str | None, str] = {  # looked up by a cell's tracked id (None: not tracked)
+    "double": "def double(x):\n    return 2 * x", "halve": "def halve(x):\n    return x / 2",
+    "written": "A shared layer has one set of parameters; its gradient is the sum over its uses."}
 
 
 def graded_test(source: str, grade_id: str, points: int) -> NotebookNode:
@@ -251,7 +253,7 @@ def test_damaged_notebooks_keep_full_marks_through_the_cli(tmp_path):
         assert row["score"] == grades["ada"]["score"] and [scores[(student, t)] for t in tests] == \
             [scores[("ada", t)] for t in tests], row
         assert "needs manual grading: written_sharing" in row["flags"]  # the written answer is found
-    put_back = [tracked_id(c) for c in nbformat.read(released, as_version=4).cells
+    put_back = [cast(str, tracked_id(c)) for c in nbformat.read(released, as_version=4).cells
                 if (tracked_id(c) or "").startswith(f"test_{name}")]
     assert len(put_back) > 1 and f"deleted cells put back: {', '.join(put_back)}" in grades["max"]["flags"]
     # max's full marks took the hidden tests: nbgrader put them back into his cells, and the grader ran them

@@ -88,6 +88,7 @@ def test_without_a_server_the_launcher_falls_back_to_an_ordinary_kernel():
     with WarmKernels() as kernels:
         env = kernels.env()
         kernels.wait_ready()
+        assert kernels.process is not None
         kernels.process.kill()
         kernels.process.wait()
         old = dict(os.environ)
