@@ -2,8 +2,8 @@
 
 Each field of :class:`Settings` is one setting. Its metadata makes the command-line flag
 (``--memory-mb`` for ``memory_mb``, with the help shown by ``--help``) and says where the value
-goes: into the kernels' environment (``env``: a name of :mod:`grading.sandbox.protocol`, read back
-by the kernel with :meth:`Settings.from_env`) or into nbgrader's configuration (``nbgrader``: a
+goes: into the kernels' environment (``env``: the variable's name, read back by the kernel with
+:meth:`Settings.from_env`) or into nbgrader's configuration (``nbgrader``: a
 traitlet, passed as ``--Class.trait=value`` by :meth:`Settings.nbgrader_args`). A kernel limit of 0
 means no limit.
 """
@@ -14,8 +14,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
-
-from .sandbox.protocol import ENV_CPU, ENV_FILE_MB, ENV_MEMORY, ENV_PROCESSES, ENV_SCRATCH, ENV_SCRATCH_FILES
 
 KERNELS = ("warm", "fresh")
 
@@ -47,17 +45,21 @@ class Settings:
     timeout: int = setting(30, "seconds one cell may run", nbgrader="Execute.timeout", minimum=1)
     kernel: str = setting("warm", "warm kernels forked from a server that has imported torch, or a fresh "
                                   "interpreter per notebook", choices=KERNELS)
-    memory_mb: int = setting(4096, "address space of each kernel, in MiB", env=ENV_MEMORY, unset=0)
-    cpu_seconds: int = setting(0, "CPU time of each kernel, in seconds, 0 for none", env=ENV_CPU, unset=0)
-    processes: int = setting(512, "processes and threads of each kernel, when grading runs as root", env=ENV_PROCESSES)
-    file_mb: int = setting(256, "largest file a kernel may write, in MiB", env=ENV_FILE_MB)
+    memory_mb: int = setting(4096, "address space of each kernel, in MiB",
+                             env="GRADING_KERNEL_MEMORY_MB", unset=0)
+    cpu_seconds: int = setting(0, "CPU time of each kernel, in seconds, 0 for none",
+                               env="GRADING_KERNEL_CPU_SECONDS", unset=0)
+    processes: int = setting(512, "processes and threads of each kernel, when grading runs as root",
+                             env="GRADING_KERNEL_PROCESSES")
+    file_mb: int = setting(256, "largest file a kernel may write, in MiB", env="GRADING_KERNEL_FILE_MB")
     cell_chars: int = setting(1_000_000, "characters of output one cell keeps",
                               nbgrader="BoundedExecute.max_cell_chars")
     notebook_chars: int = setting(10_000_000, "characters of output one notebook keeps",
                                   nbgrader="BoundedExecute.max_notebook_chars")
     scratch_mb: int = setting(512, "size of each kernel's scratch (its /tmp, /dev/shm and working copy "
-                                   "together), in MiB", env=ENV_SCRATCH)
-    scratch_files: int = setting(10_000, "files and folders each kernel's scratch may hold", env=ENV_SCRATCH_FILES)
+                                   "together), in MiB", env="GRADING_KERNEL_SCRATCH_MB")
+    scratch_files: int = setting(10_000, "files and folders each kernel's scratch may hold",
+                                 env="GRADING_KERNEL_SCRATCH_FILES")
 
     @staticmethod
     def flag(name: str) -> str:

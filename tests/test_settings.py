@@ -16,7 +16,7 @@ from traitlets.config import Application
 from grading import course
 from grading.cli import main, parser
 from grading.pipeline.execute import BoundedExecute
-from grading.sandbox import confine, protocol
+from grading.sandbox import confine
 from grading.sandbox.channel import BoundedKernelManager
 from grading.sandbox.kernelspecs import FreshKernels
 from grading.settings import Settings
@@ -72,8 +72,8 @@ def test_a_flag_refuses_what_is_not_a_limit(capsys):
 
 def test_the_kernel_reads_back_what_the_grader_writes():
     env = Settings(**CHANGED).kernel_env()
-    assert set(env) == {protocol.ENV_MEMORY, protocol.ENV_CPU, protocol.ENV_PROCESSES, protocol.ENV_FILE_MB,
-                        protocol.ENV_SCRATCH, protocol.ENV_SCRATCH_FILES}
+    assert set(env) == {"GRADING_KERNEL_MEMORY_MB", "GRADING_KERNEL_CPU_SECONDS", "GRADING_KERNEL_PROCESSES",
+                        "GRADING_KERNEL_FILE_MB", "GRADING_KERNEL_SCRATCH_MB", "GRADING_KERNEL_SCRATCH_FILES"}
     read = Settings.from_env(env)
     assert {name: getattr(read, name) for name in ("memory_mb", "cpu_seconds", "processes", "file_mb", "scratch_mb",
                                                    "scratch_files")} == {

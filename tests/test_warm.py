@@ -10,7 +10,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
-from grading.sandbox.protocol import ENV_MEMORY
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +74,12 @@ def test_a_kernel_that_exits_is_reported_dead(warm):
 
 
 def test_memory_limit_applies_to_each_kernel(warm):
-    os.environ[ENV_MEMORY] = "1024"
+    os.environ["GRADING_KERNEL_MEMORY_MB"] = "1024"
     try:
         out = run("import torch\ntry:\n    x = torch.ones(2**31, dtype=torch.uint8) + 1\n    print('allocated')\n"
                   "except (MemoryError, RuntimeError) as e:\n    print('refused')")
     finally:
-        del os.environ[ENV_MEMORY]
+        del os.environ["GRADING_KERNEL_MEMORY_MB"]
     assert out == ["refused"]
 
 

@@ -1,21 +1,9 @@
-"""What the grader tells a kernel: the environment variables that carry its limits, and the tiny protocol
-between a kernel launcher and the fork server (one JSON line each way, plus fds).
-
-The limits' defaults and meaning are :class:`grading.settings.Settings`'s, which writes these
-variables and reads them back in the kernel; 0 means no limit.
-"""
+"""The tiny protocol between a kernel launcher and the fork server: one JSON line each way, plus fds."""
 from __future__ import annotations
 
 import json
 import socket
 from typing import Any
-
-ENV_MEMORY = "GRADING_KERNEL_MEMORY_MB"           # address space of each kernel, in MiB
-ENV_CPU = "GRADING_KERNEL_CPU_SECONDS"            # CPU time of each kernel, in seconds
-ENV_PROCESSES = "GRADING_KERNEL_PROCESSES"        # processes and threads of each kernel's user (as root)
-ENV_FILE_MB = "GRADING_KERNEL_FILE_MB"            # largest file a kernel may write, in MiB
-ENV_SCRATCH = "GRADING_KERNEL_SCRATCH_MB"         # size of the kernel's scratch tmpfs, in MiB
-ENV_SCRATCH_FILES = "GRADING_KERNEL_SCRATCH_FILES"  # files and folders the scratch may hold
 
 
 def send(conn: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
