@@ -1,11 +1,13 @@
-"""Bounds on what a grading kernel can send back, so one student's output cannot fill the grader.
+"""nbgrader's Execute step for grading: output bounded, test cells judged in the grader, the run's end as data.
 
+Bounds on what a grading kernel can send back, so one student's output cannot fill the grader.
 Everything a kernel shows arrives at the process that runs nbgrader and is kept in the
 autograded notebook, its feedback and that process's memory. The kernel runs the student's
 code, so the bounds are applied where the output arrives, by nbgrader's own Execute step:
 
-- the client's ZMQ sockets refuse, unread, any message frame over :data:`grading.sandbox.channel.MAX_MESSAGE_BYTES`
-  (the cell's output then stops arriving and the notebook ends with status ``output_limit``);
+- the client's ZMQ sockets refuse, unread, any message frame over
+  :data:`grading.sandbox.channel.MAX_MESSAGE_BYTES` (the cell's output then stops arriving and the notebook
+  ends with status ``output_limit``);
   no stdin channel is opened, since grading never answers ``input()``;
 - each cell keeps at most ``max_cell_chars`` characters of output, and the whole notebook
   ``max_notebook_chars`` (counted as in JSON; a display update is counted once for every
