@@ -8,7 +8,7 @@ from postgres_server import INITDB, postgres_missing
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--all-kernels``: stock nbgrader in ordinary kernels grades the whole corpus too, not a sample (for a release)."""
+    """``--all-kernels``: stock nbgrader in ordinary kernels grades the whole corpus, not a sample (for a release)."""
     parser.addoption("--all-kernels", action="store_true",
                      help="compare stock nbgrader's scores with ours on every corpus submission, not a sample")
 

@@ -1,4 +1,4 @@
-"""Every exercise grader, tested the way it is used: filled-in release notebooks graded by `python -m grading autograde`.
+"""Every exercise grader, tested the way it is used: filled-in release notebooks graded by our autograde command.
 
 Per assignment, one class of students is autograded: student ``correct_k`` answers every function with
 its k-th correct idiom (the reference where a function has fewer), and one student per
