@@ -7,6 +7,12 @@ from browser_harness import CHROMIUM, chromium_missing
 from postgres_server import INITDB, postgres_missing
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--all-kernels``: stock nbgrader in ordinary kernels grades the whole corpus, not a sample (for a release)."""
+    parser.addoption("--all-kernels", action="store_true",
+                     help="compare stock nbgrader's scores with ours on every corpus submission, not a sample")
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """One line each: the Chromium and PostgreSQL the tests use, or why their tests are skipped."""
     browser = chromium_missing()

@@ -10,7 +10,6 @@ import nbformat
 from grading import course
 from grading.demo.submissions import fill
 from grading.gradebook import CellScore, cell_scores
-from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
 
 
 class CourseUnderTest:
@@ -27,26 +26,20 @@ class CourseUnderTest:
             self._released[assignment] = course.generate(self.dir, assignment) / f"{course.NOTEBOOK}.ipynb"
         return self._released[assignment]
 
-    def submit(self, assignment: str, student: str, answers: dict[str, str]) -> Path:
-        """Write a student's submission: the release notebook with these solution cells filled in."""
+    def submit(self, assignment: str, student: str, answers: dict[str, str], folder: Path | None = None) -> Path:
+        """Write a student's submission, the release notebook with these solution cells filled in: into nbgrader's
+        submitted/ folder, or into ``folder`` laid out <student>/<assignment>/ as `python -m grading autograde`
+        takes in a class."""
         nb = fill(self.release(assignment), answers)
-        path = self.dir / "submitted" / student / assignment / f"{course.NOTEBOOK}.ipynb"
+        root = self.dir / "submitted" if folder is None else folder
+        path = root / student / assignment / f"{course.NOTEBOOK}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
         return path
 
-    def autograde(self, assignment: str, warm: WarmKernels | None = None) -> None:
-        """Stock `nbgrader autograde` of every submission, in ordinary kernels or in ``warm`` ones
-        (made with :meth:`warm_kernels`: sandboxed as ``python -m grading autograde`` does)."""
-        if warm is None:
-            course.nbgrader(self.dir, "autograde", assignment, "--force")
-        else:
-            course.nbgrader(self.dir, "autograde", assignment, "--force", f"--Execute.kernel_name={KERNEL_NAME}",
-                            env=warm.env())
-
-    def warm_kernels(self) -> WarmKernels:
-        """Warm kernels with this course's sandbox settings."""
-        return WarmKernels(course.kernel_env(self.dir))
+    def autograde(self, assignment: str) -> None:
+        """Stock `nbgrader autograde` of every submission in submitted/, in ordinary kernels."""
+        course.nbgrader(self.dir, "autograde", assignment, "--force")
 
     def scores(self, assignment: str, student: str) -> dict[str, CellScore]:
         """grade_id -> score of one autograded submission."""

@@ -1,10 +1,14 @@
-"""Every exercise grader, tested the way it is used: real nbgrader on filled-in release notebooks.
+"""Every exercise grader, tested the way it is used: filled-in release notebooks graded by our autograde command.
 
 Per assignment, one class of students is autograded: student ``correct_k`` answers every function with
 its k-th correct idiom (the reference where a function has fewer), and one student per
 wrong variant answers that one function wrongly and everything else with the reference. Each wrong
 variant fails the function's visible test with the hint the corpus names (so a student learns of the
 mistake before submitting), or is marked HIDDEN_ONLY and fails only the hidden tests.
+
+The class is graded once, as an instructor grades it: our parallel workers running nbgrader's own
+converter in warm, sandboxed kernels. Stock `nbgrader autograde`, in ordinary kernels, grades a sample
+first, whose scores must be the same on every cell (:func:`sample`; the whole class with ``--all-kernels``).
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from corpus import HIDDEN_ONLY
 from grading import course
 from grading.course import grade_id
 from grading.demo.submissions import reference_answers
-from harness import CourseUnderTest
+from harness import CourseUnderTest, cli
 
 ASSIGNMENTS = course.assignments()
 
@@ -46,6 +50,16 @@ def students(assignment: str) -> dict[str, tuple[str | None, dict[str, str]]]:
     return out
 
 
+def sample(roster: dict[str, tuple[str | None, dict[str, str]]]) -> list[str]:
+    """The students stock nbgrader also grades by default: every ``correct_k``, and each function's first wrong
+    variant in the corpus (so every idiom of a right answer, and a wrong answer to every function)."""
+    first: dict[str, str] = {}
+    for student, (wrong, _) in roster.items():
+        if wrong is not None:
+            first.setdefault(wrong, student)
+    return [student for student, (wrong, _) in roster.items() if wrong is None] + list(first.values())
+
+
 def visible_hints(assignment: str) -> dict[str, tuple[str, str | None]]:
     """student id of each wrong variant -> (its function, the hint its visible test must give, or HIDDEN_ONLY)."""
     return {f"wrong_{function}_{name}": (function, hint)
@@ -70,18 +84,21 @@ class CorpusTests:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def graded(cls, tmp_path_factory):
-        """The class autograded in warm kernels, then in ordinary ones: (harness, students, warm scores)."""
+    def graded(cls, tmp_path_factory, request):
+        """The class graded by stock nbgrader (its sample only), then by `python -m grading autograde`:
+        (harness, students, stock scores of the sample). One job: xdist already grades a class per core."""
         harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{cls.assignment}"))
         roster = students(cls.assignment)
-        for student, (_, answers) in roster.items():
-            harness.submit(cls.assignment, student, answers)
-        with harness.warm_kernels() as warm:
-            warm.wait_ready()
-            harness.autograde(cls.assignment, warm)
-        warm_scores = {student: harness.scores(cls.assignment, student) for student in roster}
+        compared = roster if request.config.getoption("--all-kernels") else sample(roster)
+        for student in compared:
+            harness.submit(cls.assignment, student, roster[student][1])
         harness.autograde(cls.assignment)
-        return harness, roster, warm_scores
+        stock = {student: harness.scores(cls.assignment, student) for student in compared}
+        class_dir = tmp_path_factory.mktemp(f"class_{cls.assignment}")
+        for student, (_, answers) in roster.items():
+            harness.submit(cls.assignment, student, answers, class_dir)
+        cli(harness.dir, "autograde", str(class_dir), "--assignment", cls.assignment, "--jobs", "1")
+        return harness, roster, stock
 
     def test_corpus_shape(self):
         """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
@@ -134,10 +151,11 @@ class CorpusTests:
         assert not wrong, "\n".join(wrong)
 
     def test_warm_kernels_give_the_same_scores(self, graded):
-        """Forked warm kernels and ordinary ones agree on every cell of every submission."""
-        harness, roster, warm_scores = graded
-        differ = {student: (warm_scores[student], harness.scores(self.assignment, student)) for student in roster
-                  if warm_scores[student] != harness.scores(self.assignment, student)}
+        """Our warm, sandboxed kernels and stock nbgrader's ordinary ones agree on every cell of every compared
+        submission."""
+        harness, _, stock = graded
+        differ = {student: (harness.scores(self.assignment, student), scores) for student, scores in stock.items()
+                  if harness.scores(self.assignment, student) != scores}
         assert not differ, differ
 
     def test_reference_solution_validates(self, graded):

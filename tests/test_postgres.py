@@ -1,6 +1,6 @@
 """The course's gradebook on a real PostgreSQL server, driven through the command line as an instructor drives it.
 
-One server for the module (tests/postgres_server.py). A class of 200 notebooks (50 students, 4 assignments) is
+One server for the module (tests/postgres_server.py). A class of 24 notebooks (6 students, 4 assignments) is
 released with ``--db-url`` and graded once with ``--jobs 2``; its scores must equal those of the same notebooks
 graded on SQLite, the database must hold every row, and nbgrader's own tools must read it. Then the faults: a
 server that refuses connections at the start, and one that restarts in the middle of a run.
@@ -27,7 +27,7 @@ from grading.reports.tables import read
 from harness import cli
 from postgres_server import PostgresServer, postgres_missing
 
-STUDENTS = 50  # x 4 assignments: 200 notebooks
+STUDENTS = 6  # x 4 assignments: 24 notebooks, see on_postgres
 RESTARTED = [f"s{k:03d}" for k in range(5)]  # the 20 notebooks graded again while the server restarts
 
 Scores = dict[str, tuple[str, str]]  # grade_id -> (score, max_score), as questions.csv writes them
@@ -69,8 +69,12 @@ def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int],
 
 @pytest.fixture(scope="module")
 def on_postgres(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    """(course directory, class folder, gradebook URL): the 200-notebook class released and graded on PostgreSQL."""
-    url = postgres.create_database("course200")
+    """(course directory, class folder, gradebook URL): the class released and graded on PostgreSQL.
+
+    Six students per assignment, alternately right and partly wrong: with ``--jobs 2`` both workers write the
+    scores of right and of wrong notebooks of every assignment while the other writes too, which is what the
+    gradebook must survive; the 200-notebook scale is `python -m grading bench --db-url`'s to time."""
+    url = postgres.create_database("course")
     course_dir = tmp_path_factory.mktemp("postgres") / "course"
     cli(course_dir, "release", "--db-url", url)
     submissions = tmp_path_factory.mktemp("class")
@@ -96,8 +100,8 @@ def files(folder: Path) -> dict[str, tuple[int, int]]:
             if p.is_file()}
 
 
-def test_the_200_notebook_class_scores_as_on_sqlite(on_postgres: tuple[Path, Path, str],
-                                                    on_sqlite: dict[tuple[str, int], Scores]) -> None:
+def test_the_class_scores_as_on_sqlite(on_postgres: tuple[Path, Path, str],
+                                       on_sqlite: dict[tuple[str, int], Scores]) -> None:
     course_dir, _, _ = on_postgres
     grades = read(course_dir / "reports" / "grades.csv")
     assert len(grades) == STUDENTS * len(course.assignments())
@@ -143,7 +147,7 @@ def test_a_server_that_refuses_at_the_start_gets_a_clear_error_and_nothing_is_wr
     finally:
         postgres.start()
     assert done.returncode != 0
-    assert (f"error: cannot connect to the gradebook at postgresql://grader:***@127.0.0.1:{postgres.port}/course200"
+    assert (f"error: cannot connect to the gradebook at postgresql://grader:***@127.0.0.1:{postgres.port}/course"
             in done.stderr), done.stderr
     assert "Connection refused" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert postgres.password not in done.stdout + done.stderr
