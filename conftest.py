@@ -12,3 +12,17 @@ _old = os.environ.get("PYTHONPATH")
 os.environ["PYTHONPATH"] = os.pathsep.join(_paths + ([_old] if _old else []))
 # Unit tests import the student-facing checks directly, as the notebooks do.
 sys.path.insert(0, str(ROOT / "grading" / "student"))
+
+# The quick tier (`pytest -m quick`, under a minute): unit tests, the linters and type check, the
+# status tests (one small class graded end to end through `python -m grading autograde`), the
+# failure messages, and the first lecture and exercise notebooks under nbval.
+QUICK = {"tests/test_lint.py", "tests/test_tables.py", "tests/test_feedback_filter.py", "tests/test_scan.py",
+         "tests/test_pins.py", "tests/test_settings.py", "tests/test_status.py", "tests/test_failure_messages.py",
+         "notebooks/01_parameter_access.ipynb", "solutions/01_parameter_access/exercises.ipynb"}
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Mark the quick tier's tests ``quick``."""
+    for item in items:
+        if Path(item.path).resolve().relative_to(ROOT).as_posix() in QUICK:
+            item.add_marker("quick")
