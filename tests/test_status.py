@@ -18,7 +18,7 @@ from grading import course
 from grading.demo.classes import prefixed
 from grading.pipeline.commands import db_url_of
 from grading.pipeline.execute import BoundedExecute
-from grading.pipeline.workers import LOGS, RecordingAutograde, outcome_of, status_of
+from grading.pipeline.workers import LOG_KEPT, LOGS, RecordingAutograde, outcome_of, output_to, status_of
 from grading.reports.tables import read
 from grading.sandbox.channel import MAX_MESSAGE_BYTES
 from grading.status import Ended, Outcome, Status
@@ -138,6 +138,21 @@ def test_reworded_logs_change_no_verdict_and_stay_off_the_terminal(tmp_path):
     log = under_test.dir / LOGS / assignment / "hana.log"
     assert "it happened" in log.read_text() and "Kernel died" not in log.read_text()
     assert f"{under_test.dir / LOGS}" in done.stderr
+
+
+def test_a_flooded_log_keeps_its_beginning_and_end_only(tmp_path):
+    """A kernel writes to the stdout it shares with its submission's log, up to its file limit (256 MiB): the log
+    keeps LOG_KEPT bytes, nbgrader's first and last words included, so a class cannot fill the disk."""
+    log = tmp_path / "kai.log"
+    with output_to(log):
+        os.write(1, b"nbgrader starts\n" + b"spam\n" * (3 * LOG_KEPT // 5) + b"nbgrader ends\n")
+    text = log.read_bytes()
+    assert len(text) < LOG_KEPT + 100
+    assert text.startswith(b"nbgrader starts\n") and text.endswith(b"nbgrader ends\n")
+    assert b"bytes cut by the grader" in text
+    with output_to(log):
+        os.write(2, b"a short log stays whole\n")
+    assert log.read_bytes() == b"a short log stays whole\n"
 
 
 def test_the_gradebook_url_is_read_back_as_release_wrote_it(tmp_path):

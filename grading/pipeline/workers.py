@@ -45,6 +45,7 @@ from ..status import Ended, Outcome, Status
 from . import execute, fastpath
 
 LOGS = Path("reports", "logs")  # in the course directory: <assignment>/<student>.log
+LOG_KEPT = 2**20  # bytes of a submission's log kept, its beginning and end (a kernel can write up to its file limit)
 PR_SET_PDEATHSIG = 1
 
 
@@ -103,8 +104,21 @@ def output_to(path: Path) -> Iterator[None]:
         os.dup2(saved[1], 2)
         for fd in (log, *saved):
             os.close(fd)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         path.unlink()
+    elif size > LOG_KEPT:
+        shorten_log(path, size)
+
+
+def shorten_log(path: Path, size: int) -> None:
+    """Keep the first and last half of :data:`LOG_KEPT` bytes of a log: a class of kernels writing to their stdout
+    must not fill the course's disk, while nbgrader's messages (at the start and the end) stay."""
+    with path.open("rb") as log:
+        head = log.read(LOG_KEPT // 2)
+        log.seek(size - LOG_KEPT // 2)
+        tail = log.read()
+    path.write_bytes(head + f"\n... {size - len(head) - len(tail)} bytes cut by the grader ...\n".encode() + tail)
 
 
 class RecordingAutograde(Autograde):
