@@ -13,6 +13,7 @@ graded with the same content are skipped (:mod:`grading.cluster.ledger`).
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -53,7 +54,8 @@ def connect(scheduler: str) -> Iterator[Client]:
         return
     with dask.config.set(FAULTS):
         cluster = LocalCluster(n_workers=int(local.group(1)), processes=True, threads_per_worker=1,
-                               memory_limit=0, dashboard_address=None)  # kernels carry their own memory limit
+                               memory_limit=0,  # kernels carry their own memory limit
+                               dashboard_address=None, silence_logs=logging.ERROR)  # rows say what went wrong
     with cluster, Client(cluster) as client:
         yield client
 
