@@ -7,8 +7,9 @@ gradebook write and file of the course comes from here, through nbgrader, as in 
 
 Faults: a task whose worker dies is run again on another worker once (the scheduler's ``allowed-failures``, set to
 1 for a local cluster: set it on your own scheduler too, see README); after a second death, or if a task raises
-twice (``retries=1``), its row is ``error`` with the reason and the class goes on. Ctrl-C cancels every task
-and closes a local cluster with its workers, whose fork servers and kernels end with them. Submissions already
+twice (``retries=1``), its row is ``error`` with the reason and the class goes on. At the end of a run, Ctrl-C
+included, every task is cancelled and every worker's plugin torn down: its fork server stops, its kernels end with
+it (a notebook still being graded there too) and its scratch course is removed. Submissions already
 graded with the same content are skipped (:mod:`grading.cluster.ledger`).
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,6 +77,13 @@ def record(student: str, assignment: str, data: bytes, db_url: str) -> Graded:
     return judged(assignment, student, ended, result.flags + flags, log)
 
 
+def tear_down(client: Client) -> None:
+    """Tear down every worker's plugin; a worker that died or restarted meanwhile (Ctrl-C reaches a local
+    cluster's workers too) has none, and a lost connection leaves nothing to do."""
+    with suppress(KeyError, OSError):
+        client.unregister_worker_plugin(PLUGIN)
+
+
 def failed(student: str, assignment: str, exc: BaseException) -> Graded:
     """The row of a submission whose task failed on the cluster (not the student's doing: run autograde again)."""
     if isinstance(exc, KilledWorker):
@@ -112,6 +120,9 @@ def grade_on_cluster(course_dir: Path, pairs: list[tuple[str, str]], settings: S
         recorder.submit(os.getpid).result()  # forked now, while this process has no thread (Dask starts some)
         client = stack.enter_context(connect(scheduler))
         client.register_plugin(GradingPlugin(settings), name=PLUGIN)
+        # at the end, even of a cluster that lives on: every worker stops its fork server (its kernels end with it)
+        # and removes its scratch course; a local cluster would kill its workers before they had done so
+        stack.callback(tear_down, client)
         tqdm.write(f"[grading] on {scheduler}: {len(client.scheduler_info()['workers'])} worker(s), "
                    f"{settings.kernel} kernels", file=sys.stderr)
         futures = {client.submit(grade_task, task.to_json(), key=f"grade-{student}-{assignment}-{key}",
