@@ -103,6 +103,7 @@ def parser() -> argparse.ArgumentParser:
     Settings.add_arguments(dem, timeout=10)
     ben = command("bench", "stock nbgrader versus ours on the same synthetic class (in a temporary folder)")
     ben.add_argument("--students", type=int, default=10, help="students in the synthetic class (default: 10)")
+    ben.add_argument("--assignment", choices=course.assignments(), help="only this assignment (default: all)")
     against = ben.add_mutually_exclusive_group()
     against.add_argument("--db-url", type=postgres_url,
                          help="a PostgreSQL server, e.g. postgresql://user:pw@host/db (its user may create databases): "
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> None:
     elif args.command == "demo":
         demo(course_dir, Settings.from_args(args))
     elif args.command == "bench":
-        bench(args.students, Settings.from_args(args), args.db_url, args.scheduler)
+        bench(args.students, Settings.from_args(args), args.db_url, args.assignment, args.scheduler)
 
 
 def command_error(exc: Exception) -> CommandError | None:

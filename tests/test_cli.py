@@ -113,6 +113,15 @@ def test_a_failing_nbgrader_fails_the_command(tmp_path):
     assert done.stderr.startswith("error: nbgrader export"), done.stderr
 
 
+def test_a_release_nbgrader_cannot_make_fails_the_command(tmp_path):
+    """nbgrader generates the release in this process: its failure is still the command's, with its log."""
+    (tmp_path / "gradebook.db").write_text("not a database")
+    done = grading("release", "--course-dir", str(tmp_path))
+    assert done.returncode == FAILED, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: nbgrader generate_assignment {course.assignments()[0]} failed"), done.stderr
+    assert "file is not a database" in done.stderr
+
+
 def test_a_wrong_command_line_is_status_2():
     for args in (["autograde", "/no/such/folder"], ["grade"], ["demo", "--jobs", "0"]):
         done = grading(*args)

@@ -1,10 +1,11 @@
 """Every exercise grader, tested the way it is used: filled-in release notebooks graded by our autograde command.
 
 Per assignment, one class of students is autograded: student ``correct_k`` answers every function with
-its k-th correct idiom (the reference where a function has fewer), and one student per
-wrong variant answers that one function wrongly and everything else with the reference. Each wrong
-variant fails the function's visible test with the hint the corpus names (so a student learns of the
-mistake before submitting), or is marked HIDDEN_ONLY and fails only the hidden tests.
+its k-th correct idiom (the reference where a function has fewer), and the wrong variants are packed into
+students that each answer several independent functions wrongly, one variant each (:func:`students`), every
+other function with the reference. Each wrong variant fails its function's visible test with the hint the
+corpus names (so a student learns of the mistake before submitting), or is marked HIDDEN_ONLY and fails only
+the hidden tests; the functions a packed student answered right keep every point.
 
 The class is graded once, as an instructor grades it: our parallel workers running nbgrader's own
 converter in warm, sandboxed kernels. Stock `nbgrader autograde`, in ordinary kernels, grades a sample
@@ -33,37 +34,66 @@ def corpus(assignment: str):
     return importlib.import_module(f"corpus.a{assignment[:2]}")
 
 
-def students(assignment: str) -> dict[str, tuple[str | None, dict[str, str]]]:
-    """student id -> (function answered wrongly or None, answers by grade_id)."""
-    ref = reference_answers(assignment)
-    mod = corpus(assignment)
-    out: dict[str, tuple[str | None, dict[str, str]]] = {}
+Roster = dict[str, tuple[dict[str, str], dict[str, str]]]  # student -> ({function: wrong variant}, answers)
+
+
+def depends(assignment: str) -> dict[str, set[str]]:
+    """function -> the other functions whose answers can change its tests' outcome: those its test cells, its
+    reference or any of its corpus answers name (block2 calls block1; init_mixed's checks call init_xavier)."""
+    mod, ref = corpus(assignment), reference_answers(assignment)
+    source = nbformat.read(course.SOLUTIONS / assignment / f"{course.NOTEBOOK}.ipynb", as_version=4)
+    text = {f: " ".join([ref[f], *(src for _, src in mod.CORRECT[f]), *(src for _, src, _ in mod.WRONG[f]),
+                         *(c.source for c in source.cells if (grade_id(c) or "").startswith(f"test_{f}"))])
+            for f in mod.WRONG}
+    return {f: {g for g in text if g != f and re.search(rf"\b{g}\b", text[f])} for f in text}
+
+
+def students(assignment: str) -> Roster:
+    """student id -> ({function: wrong variant's name} (empty for a right student), answers by grade_id).
+
+    Student ``correct_k`` answers every function with its k-th correct idiom (the reference where a function has
+    fewer). The wrong variants are packed: student ``wrong_k`` answers several functions wrongly, each with one
+    of its wrong variants and the others with the reference, never two functions of which one depends on the
+    other (:func:`depends`), so each function's test cells see its own wrong answer and nothing else wrong.
+    """
+    ref, mod, deps = reference_answers(assignment), corpus(assignment), depends(assignment)
+    out: Roster = {}
     for k in range(max(len(v) for v in mod.CORRECT.values())):
         answers = dict(ref)
         for function, variants in mod.CORRECT.items():
             if k < len(variants):
                 answers[function] = variants[k][1]
-        out[f"correct_{k}"] = (None, answers)
-    for function, variants in mod.WRONG.items():
+        out[f"correct_{k}"] = ({}, answers)
+    packs: list[dict[str, tuple[str, str]]] = []  # each: function -> (variant name, source)
+    for function, variants in sorted(mod.WRONG.items(), key=lambda item: -len(item[1])):
         for name, source, _ in variants:
-            out[f"wrong_{function}_{name}"] = (function, {**ref, function: source})
+            pack = next((p for p in packs if function not in p and not any(
+                g in deps[function] or function in deps[g] for g in p)), None)
+            if pack is None:
+                pack = {}
+                packs.append(pack)
+            pack[function] = (name, source)
+    for k, pack in enumerate(packs):
+        answers = {**ref, **{f: source for f, (_, source) in pack.items()}}
+        out[f"wrong_{k}"] = ({f: name for f, (name, _) in pack.items()}, answers)
     return out
 
 
-def sample(roster: dict[str, tuple[str | None, dict[str, str]]]) -> list[str]:
-    """The students stock nbgrader also grades by default: every ``correct_k``, and each function's first wrong
-    variant in the corpus (so every idiom of a right answer, and a wrong answer to every function)."""
+def sample(roster: Roster) -> list[str]:
+    """The students stock nbgrader also grades by default: every ``correct_k``, and the packs holding each
+    function's first wrong variant in the corpus (so every idiom of a right answer, and a wrong answer to every
+    function)."""
     first: dict[str, str] = {}
     for student, (wrong, _) in roster.items():
-        if wrong is not None:
-            first.setdefault(wrong, student)
-    return [student for student, (wrong, _) in roster.items() if wrong is None] + list(first.values())
+        for function in wrong:
+            first.setdefault(function, student)
+    return [student for student, (wrong, _) in roster.items() if not wrong] + list(dict.fromkeys(first.values()))
 
 
-def visible_hints(assignment: str) -> dict[str, tuple[str, str | None]]:
-    """student id of each wrong variant -> (its function, the hint its visible test must give, or HIDDEN_ONLY)."""
-    return {f"wrong_{function}_{name}": (function, hint)
-            for function, variants in corpus(assignment).WRONG.items() for name, _, hint in variants}
+def visible_hints(assignment: str, roster: Roster) -> list[tuple[str, str, str | None]]:
+    """(student, function, the hint its visible test must give, or HIDDEN_ONLY) for every wrong variant."""
+    hints = {(f, name): hint for f, variants in corpus(assignment).WRONG.items() for name, _, hint in variants}
+    return [(student, f, hints[(f, name)]) for student, (wrong, _) in roster.items() for f, name in wrong.items()]
 
 
 def cell_errors(harness: CourseUnderTest, assignment: str, student: str) -> dict[str | None, str]:
@@ -113,7 +143,7 @@ class CorpusTests:
     def test_correct_variants_get_full_points(self, graded):
         harness, roster, _ = graded
         for student, (wrong, _) in roster.items():
-            if wrong is not None:
+            if wrong:
                 continue
             scores = harness.scores(self.assignment, student)
             assert scores, f"{student} was not graded"
@@ -124,30 +154,46 @@ class CorpusTests:
         harness, roster, _ = graded
         escaped = []
         for student, (wrong, _) in roster.items():
-            if wrong is None:
-                continue
-            cells = {g: s for g, s in harness.scores(self.assignment, student).items()
-                     if g.startswith(f"test_{wrong}")}
-            assert cells, f"no test_{wrong}* cell graded for {student}"
-            if sum(s.score for s in cells.values()) >= sum(s.max_score for s in cells.values()):
-                escaped.append(student)
+            scores = harness.scores(self.assignment, student)
+            for function, name in wrong.items():
+                cells = {g: s for g, s in scores.items() if g.startswith(f"test_{function}")}
+                assert cells, f"no test_{function}* cell graded for {student}"
+                if sum(s.score for s in cells.values()) >= sum(s.max_score for s in cells.values()):
+                    escaped.append(f"{function}: {name}")
         assert not escaped, f"wrong variants that kept full points: {escaped}"
+
+    def test_a_pack_loses_points_only_on_its_wrong_functions(self, graded):
+        """In a packed student, every function answered with the reference keeps all its points, unless it
+        depends on one answered wrongly (a right block2 calls a wrong block1): one function's wrong answer does
+        not leak into another's tests, so each wrong variant is judged on its own."""
+        harness, roster, _ = graded
+        deps, leaked = depends(self.assignment), []
+        for student, (wrong, _) in roster.items():
+            if not wrong:
+                continue
+            for g, s in harness.scores(self.assignment, student).items():
+                function = g.removeprefix("test_").removesuffix("_hidden")
+                if (g.startswith("test_") and function not in wrong and not deps[function] & set(wrong)
+                        and s.score < s.max_score):
+                    leaked.append(f"{student} ({wrong}) lost points on {g}")
+        assert not leaked, "\n".join(leaked)
 
     def test_wrong_variants_fail_the_visible_test_with_their_hint(self, graded):
         """A wrong answer fails its function's visible test, which names the cause; a HIDDEN_ONLY one (it fits
         only the visible case) keeps the visible test's points and loses the hidden ones."""
-        harness, _, _ = graded
+        harness, roster, _ = graded
         wrong = []
-        for student, (function, hint) in visible_hints(self.assignment).items():
+        for student, function, hint in visible_hints(self.assignment, roster):
             scores = harness.scores(self.assignment, student)
             visible = scores[f"test_{function}"]
             hidden = [s for g, s in scores.items() if g.startswith(f"test_{function}_hidden")]
             shown = cell_errors(harness, self.assignment, student).get(f"test_{function}", "")
             if hint is HIDDEN_ONLY:
                 if visible.score < visible.max_score or all(s.score == s.max_score for s in hidden):
-                    wrong.append(f"{student}: expected to pass the visible test and fail a hidden one")
+                    wrong.append(f"{student} {function}: expected to pass the visible test and fail a hidden one")
             elif visible.score > 0 or hint not in shown:
-                wrong.append(f"{student}: visible test scored {visible.score}, expected 0 with {hint!r} in: {shown}")
+                wrong.append(f"{student} {function}: visible test scored {visible.score}, expected 0 with {hint!r} "
+                             f"in: {shown}")
         assert not wrong, "\n".join(wrong)
 
     def test_warm_kernels_give_the_same_scores(self, graded):
@@ -169,9 +215,8 @@ class CorpusTests:
     def test_feedback_shows_the_same_block_as_the_notebook(self, graded):
         """The feedback HTML of a wrong answer shows its visible test's failure block, hint included, and no
         frame of the checks."""
-        harness, _, _ = graded
-        student, (function, hint) = next((s, v) for s, v in visible_hints(self.assignment).items()
-                                         if v[1] is not HIDDEN_ONLY)
+        harness, roster, _ = graded
+        student, function, hint = next(v for v in visible_hints(self.assignment, roster) if v[2] is not HIDDEN_ONLY)
         course.nbgrader(harness.dir, "generate_feedback", self.assignment, "--student", student, "--force")
         page = (harness.dir / "feedback" / student / self.assignment / f"{course.NOTEBOOK}.html").read_text()
         text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

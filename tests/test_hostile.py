@@ -24,6 +24,7 @@ import pytest
 from grading import course
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
+from grading.pipeline.commands import release
 from grading.reports.tables import read
 from grading.sandbox import confine
 from grading.settings import Settings
@@ -250,7 +251,7 @@ class Class:
 def graded(tmp_path_factory) -> Class:
     """The hostile, escaping and honest class, released, submitted and autograded through the command line."""
     course_dir = tmp_path_factory.mktemp("hostile_course")
-    cli(course_dir, "release")
+    release(course_dir)  # the release command, in this process
     submissions = tmp_path_factory.mktemp("hostile_class")
     listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
     listener.setblocking(False)

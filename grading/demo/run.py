@@ -41,20 +41,23 @@ def demo(course_dir: Path, settings: Settings) -> None:
           f"  {index}\n  {course_dir / 'feedback'}")
 
 
-def bench(students: int, settings: Settings, db_url: str | None = None, scheduler: str | None = None) -> None:
+def bench(students: int, settings: Settings, db_url: str | None = None, assignment: str | None = None,
+          scheduler: str | None = None) -> None:
     """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL; given
-    scheduler, ours with --jobs and on that Dask cluster) with ``settings``; compare."""
+    scheduler, ours with --jobs and on that Dask cluster) with ``settings``, in every assignment or only
+    ``assignment``; compare."""
+    assignments = [assignment] if assignment else course.assignments()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
         server = stack.enter_context(scratch_database(db_url)) if db_url else None
         release(base_dir)
         release(ours_dir, server)
-        build_bench_class(base_dir / "release", course.assignments(), class_dir, students)
+        build_bench_class(base_dir / "release", assignments, class_dir, students)
         start = time.monotonic()
         if server is None and scheduler is None:
             collect(class_dir, base_dir, course.assignments())
-            for assignment in course.assignments():
-                course.nbgrader(base_dir, "autograde", assignment, "--force")
+            for each in assignments:
+                course.nbgrader(base_dir, "autograde", each, "--force")
         else:
             autograde(base_dir, class_dir, settings)
         base = time.monotonic() - start

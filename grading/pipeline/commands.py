@@ -32,8 +32,7 @@ def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
         require_reachable(db_url)  # a server that refuses: say so before anything is written
     course.prepare(course_dir, db_url)
     zips = []
-    for assignment in course.assignments():
-        folder = course.generate(course_dir, assignment)
+    for assignment, folder in zip(course.assignments(), course.generate(course_dir, course.assignments())):
         archive = course_dir / "release" / f"{assignment}.zip"
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
             for path in sorted(folder.rglob("*")):
@@ -118,15 +117,17 @@ def tell(row: Row, reason: str) -> None:
 def feedback(course_dir: Path) -> Path:
     """HTML feedback for every graded submission with nbgrader, hidden tests removed.
 
-    Every assignment with graded submissions is tried; if nbgrader failed for any, raise after
-    all were tried, with nbgrader's own messages (an assignment nobody submitted is no failure).
+    Every assignment with graded submissions is tried, all in this process through nbgrader's own API (nbgrader
+    starts once, not once per assignment); if nbgrader failed for any, raise after all were tried, with
+    nbgrader's own messages (an assignment nobody submitted is no failure).
     """
+    api = course.course_api(course_dir)
     failed = []
     for assignment in course.assignments():
         if any((course_dir / "autograded").glob(f"*/{assignment}")):
-            done = course.nbgrader(course_dir, "generate_feedback", assignment, "--force", check=False)
-            if done.returncode != 0:
-                failed.append(f"{assignment}:\n{done.stderr.strip()[-2000:]}")
+            done = api.generate_feedback(assignment, force=True)
+            if not done["success"]:
+                failed.append(f"{assignment}:\n{done.get('log', '')[-1000:]}{done.get('error', '')[-2000:]}")
     if failed:
         raise course.NbgraderFailed("nbgrader generate_feedback failed for " + "\n".join(failed))
     return course_dir / "feedback"
