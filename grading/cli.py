@@ -1,4 +1,4 @@
-"""The instructor's command line: ``python -m grading release|autograde|feedback|export|report|demo|bench``.
+"""The instructor's command line: ``python -m grading release|autograde|feedback|export|report|demo|bench|translate``.
 
 Each command wraps nbgrader on an ordinary nbgrader course directory (default: ``course/``
 in the repository), so nbgrader's own commands and formgrader work on it too. ``--course-dir``
@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import course
+from . import course, i18n
 from .course import NbgraderFailed
 from .demo.run import ScoresDiffer, bench, demo
 from .gradebook import GradebookUnreachable
@@ -29,7 +29,8 @@ from .settings import Settings
 OK, FAILED, USAGE = 0, 1, 2
 # What the commands raise for a reason the instructor can act on, and the exit status it means.
 EXPECTED: dict[type[Exception], int] = {GradebookUnreachable: FAILED, NbgraderFailed: FAILED,
-                                        ScoresDiffer: FAILED, AssignmentUnknown: USAGE}
+                                        ScoresDiffer: FAILED, AssignmentUnknown: USAGE,
+                                        i18n.StaleTranslation: FAILED}
 
 
 class CommandError(Exception):
@@ -96,6 +97,9 @@ def parser() -> argparse.ArgumentParser:
                      help="a PostgreSQL server, e.g. postgresql://user:pw@host/db (its user may create databases): "
                           "grade the class with ours on SQLite and on a scratch database there, instead of stock")
     Settings.add_arguments(ben)
+    tra = command("translate", "generate a translated edition of the lectures and exercises into build/LANG/")
+    tra.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != "en"], default="zh",
+                     help="the edition's language (default: zh, Simplified Chinese)")
     return top
 
 
@@ -119,6 +123,9 @@ def run(args: argparse.Namespace) -> None:
         demo(course_dir, Settings.from_args(args))
     elif args.command == "bench":
         bench(args.students, Settings.from_args(args), args.db_url)
+    elif args.command == "translate":
+        for path in i18n.generate(args.lang):
+            print(path)
 
 
 def command_error(exc: Exception) -> CommandError | None:
