@@ -1,4 +1,5 @@
-"""The Chinese edition is generated from the English notebooks and a catalog that is up to date.
+"""The Chinese edition is generated from the English notebooks and a catalog that is up to date; the checks'
+messages have a Chinese translation each.
 
 Every markdown cell of every lecture and exercise source notebook has a translation whose hash is that
 of the English text it translates; an English cell edited without its translation, or added without
@@ -7,13 +8,19 @@ nbval in a plain ``pytest`` (conftest.py generates it into build/zh/).
 """
 from __future__ import annotations
 
+import ast
+import re
 import shutil
+import string
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
+from course_checks.language import localise, speaking
+from course_checks.messages import CheckFailed
+from course_checks.zh import TEMPLATES
 from grading import ROOT, i18n
 from grading.cli import main
 
@@ -86,11 +93,69 @@ def test_an_english_cell_edited_without_its_translation_is_stale(tmp_path):
     assert problems_of(notebook, catalog) == []
 
 
-def test_a_new_english_cell_without_translation_and_an_orphan_entry_are_reported(tmp_path):
+def test_a_new_cell_an_orphan_entry_and_a_locked_markdown_cell_are_reported(tmp_path):
     notebook, catalog = copy_with_catalog(tmp_path, ROOT / "solutions" / "02_nested_blocks" / "exercises.ipynb")
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.insert(1, nbformat.v4.new_markdown_cell("A new note.", id="new-note"))
     removed = nb.cells.pop(-1)
+    nb.cells[0].metadata["nbgrader"] = {"grade": False, "grade_id": "intro", "locked": True, "solution": False}
     nbformat.write(nb, notebook)
     assert problems_of(notebook, catalog) == [
+        f"cell {nb.cells[0].id}: a locked markdown cell, which nbgrader's autograde would put back in English from "
+        "its gradebook: leave translated cells unlocked",
         "cell new-note: no translation", f"cell {removed.id}: translated, but the notebook has no such markdown cell"]
+
+
+# English the checks compare with, never show: a phrase of PyTorch's error a hint is chosen by.
+NOT_SHOWN = {"leaf Variable that requires grad"}
+
+
+def check_messages() -> list[tuple[str, str]]:
+    """(file, text) of every message the checks can show: each string of the check modules that is no
+    docstring, an f-string's values written X."""
+    student = ROOT / "grading" / "student" / "course_checks"
+    files = sorted([*student.glob("a0*.py"), student / "structure.py", student / "stats.py", student / "messages.py",
+                    *(ROOT / "grading" / "hidden").glob("a0*.py")])
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text())
+        docs = {id(node.body[0].value) for node in ast.walk(tree)
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)) and ast.get_docstring(node)}
+        inner = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+                 for part in ast.walk(node) if part is not node}
+        for node in ast.walk(tree):
+            if id(node) in docs or id(node) in inner:
+                continue
+            if isinstance(node, ast.JoinedStr):
+                found.append((path.name, "".join(v.value if isinstance(v, ast.Constant) else "X" for v in node.values)))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((path.name, node.value))
+    return found
+
+
+def test_every_english_message_of_the_checks_has_a_chinese_translation():
+    """A message with English words in it (two in a row: code and values have none) is translated."""
+    prose = [(name, text) for name, text in check_messages()
+             if re.search(r"\b[a-z]{2,} [a-z]{2,}\b", text) and text not in NOT_SHOWN]
+    assert len(prose) > 250
+    with speaking("zh"):
+        untranslated = [(name, text) for name, text in prose if localise(text) == text]
+    assert untranslated == []
+
+
+def test_every_translation_takes_the_values_of_its_english_template():
+    for english, chinese in TEMPLATES.items():
+        fields = [field for _, field, _, _ in string.Formatter().parse(chinese) if field is not None]
+        assert sorted(fields) == [str(i) for i in range(english.count("{}"))], english
+
+
+def test_a_failure_is_shown_in_the_language_spoken_and_english_is_unchanged():
+    failure = "count_parameters(net) on the MLP with its first layer frozen"
+    hint = "frozen parameters (requires_grad=False) are still parameters: count them too"
+    assert str(CheckFailed(failure, 49, 9, hint)).split("\n") == [
+        failure, "  expected: 49", "  found:    9", "  hint:     frozen parameters (requires_grad=False) are still "
+        "parameters: count", "            them too"]
+    with speaking("zh"):
+        shown = str(CheckFailed(failure, 49, 9, hint))
+    assert shown.split("\n") == ["count_parameters(net)（作用于第一层被冻结的 MLP）", "  期望：    49", "  实际：    9",
+                                 "  提示：    冻结的参数（requires_grad=False）仍然是参数：也要统计它们"]
