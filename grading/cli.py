@@ -79,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
 
     rel = command("release", "generate the student versions and a zip per assignment")
     rel.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user:pw@host/gradebook (default: SQLite)")
+    rel.add_argument("--lang", nargs="+", default=["en"], choices=i18n.LANGUAGES, metavar="LANG",
+                     help="the languages of the student versions: en (release/, always made) and zh (Simplified "
+                          "Chinese, release-zh/); default: en")
     grade = command("autograde", "grade a folder or LMS zip of submissions")
     grade.add_argument("submissions", type=existing,
                        help="<student>/<assignment>/exercises.ipynb folder or a zip of it, or a Canvas or Moodle zip")
@@ -107,7 +110,7 @@ def run(args: argparse.Namespace) -> None:
     """Run the parsed command, printing what it made."""
     course_dir = args.course_dir.resolve()
     if args.command == "release":
-        for path in release(course_dir, args.db_url):
+        for path in release(course_dir, args.db_url, tuple(lang for lang in args.lang if lang != "en")):
             print(path)
     elif args.command == "autograde":
         rows = autograde(course_dir, args.submissions.resolve(), Settings.from_args(args), args.assignment)
