@@ -13,6 +13,7 @@ import re
 import shutil
 import string
 from pathlib import Path
+from typing import cast
 
 import nbformat
 import pytest
@@ -119,7 +120,7 @@ def check_messages() -> list[tuple[str, str]]:
     found = []
     for path in files:
         tree = ast.parse(path.read_text())
-        docs = {id(node.body[0].value) for node in ast.walk(tree)
+        docs = {id(cast(ast.Expr, node.body[0]).value) for node in ast.walk(tree)
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)) and ast.get_docstring(node)}
         inner = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
                  for part in ast.walk(node) if part is not node}
@@ -127,7 +128,8 @@ def check_messages() -> list[tuple[str, str]]:
             if id(node) in docs or id(node) in inner:
                 continue
             if isinstance(node, ast.JoinedStr):
-                found.append((path.name, "".join(v.value if isinstance(v, ast.Constant) else "X" for v in node.values)))
+                parts = (str(v.value) if isinstance(v, ast.Constant) else "X" for v in node.values)
+                found.append((path.name, "".join(parts)))
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 found.append((path.name, node.value))
     return found
