@@ -5,7 +5,8 @@
 function) is graded by ``autograde`` and given ``feedback``. Identical code scores identically; the
 checks answer a Chinese submission in Chinese (visible and hidden tests, read from the submission, not
 the machine), and its feedback keeps its Chinese text. A Chinese student's own kernel answers in
-Chinese too, from the released ``course_checks/``.
+Chinese too, from the released ``course_checks/``. With ``--chinese-corpus`` the whole corpus of every
+assignment is graded in both languages (minutes: for a release, not the default run).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from corpus.a01 import WRONG
 from grading import course
 from grading.demo.submissions import fill, reference_answers
 from harness import cli
+from test_corpus import students
 from test_release import student_env
 
 ASSIGNMENT = "01_parameter_access"
@@ -99,3 +101,25 @@ def test_a_chinese_student_s_own_kernel_answers_in_chinese(graded, tmp_path):
     assert "count_parameters(net)（作用于" in failure["evalue"] and "提示：" in failure["evalue"], failure["evalue"]
     passed = [o["data"]["text/plain"] for o in shown["test_param_shapes"] if o["output_type"] == "display_data"]
     assert passed == ["✔ param_shapes：可见测试已通过"]
+
+
+@pytest.mark.skipif("not config.getoption('--chinese-corpus')", reason="the whole corpus twice: --chinese-corpus")
+def test_the_whole_corpus_scores_the_same_in_chinese_release_notebooks(tmp_path):
+    course_dir = tmp_path / "course"
+    cli(course_dir, "release", "--lang", "en", "zh")
+    roster = []
+    for assignment in course.assignments():
+        for student, (_, answers) in students(assignment).items():
+            for release in ("release", "release-zh"):
+                path = tmp_path / "class" / f"{release}_{student}" / assignment / f"{course.NOTEBOOK}.ipynb"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(fill(course_dir / release / assignment / f"{course.NOTEBOOK}.ipynb", answers), path)
+            roster.append((assignment, student))
+    cli(course_dir, "autograde", str(tmp_path / "class"), "--jobs", "2")
+    by_student: dict[tuple[str, str], dict[str, str]] = {}
+    with open(course_dir / "reports" / "questions.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            by_student.setdefault((row["student"], row["assignment"]), {})[row["grade_id"]] = row["score"]
+    differ = [(assignment, student) for assignment, student in roster
+              if by_student[(f"release_{student}", assignment)] != by_student[(f"release-zh_{student}", assignment)]]
+    assert len(by_student) == 2 * len(roster) and not differ, differ
