@@ -3,6 +3,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
 
 # Kernels started by nbval inherit this environment: the exercise notebooks import the
@@ -35,6 +37,19 @@ def scope(nodeid: str) -> str:
     """xdist's loadscope work unit of a test: its class, or its module for a function."""
     module, _, rest = nodeid.partition("::")
     return f"{module}::{rest.split('::')[0]}" if "::" in rest else module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A plain ``pytest`` also runs the Chinese edition under strict nbval: the controller generates it into the
+    git-ignored build/zh/ (``python -m grading translate``), and every process adds that folder to testpaths."""
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    from grading import i18n
+    if i18n.stale("zh"):
+        return  # tests/test_i18n.py says which cell is stale; a stale edition is not run
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist); workers find it made
+        i18n.generate("zh")
+    config.args.append(str((i18n.BUILD / "zh").relative_to(ROOT)))
 
 
 def pytest_collection_modifyitems(items: list) -> None:

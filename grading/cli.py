@@ -1,4 +1,4 @@
-"""The instructor's command line: ``python -m grading release|autograde|feedback|export|report|demo|bench``.
+"""The instructor's command line: ``python -m grading release|autograde|feedback|export|report|demo|bench|translate``.
 
 Each command wraps nbgrader on an ordinary nbgrader course directory (default: ``course/``
 in the repository), so nbgrader's own commands and formgrader work on it too. ``--course-dir``
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import course
+from . import course, i18n
 from .course import NbgraderFailed
 from .demo.run import ScoresDiffer, bench, demo
 from .gradebook import GradebookUnreachable
@@ -32,7 +32,8 @@ SCHEDULER_HELP = ("grade on a Dask cluster: local:N starts N local worker proces
                   "scheduler (default: --jobs worker processes here)")
 # What the commands raise for a reason the instructor can act on, and the exit status it means.
 EXPECTED: dict[type[Exception], int] = {GradebookUnreachable: FAILED, NbgraderFailed: FAILED,
-                                        ScoresDiffer: FAILED, AssignmentUnknown: USAGE}
+                                        ScoresDiffer: FAILED, AssignmentUnknown: USAGE,
+                                        i18n.StaleTranslation: FAILED}
 
 
 class CommandError(Exception):
@@ -88,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
 
     rel = command("release", "generate the student versions and a zip per assignment")
     rel.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user:pw@host/gradebook (default: SQLite)")
+    rel.add_argument("--lang", nargs="+", default=["en"], choices=i18n.LANGUAGES, metavar="LANG",
+                     help="the languages of the student versions: en (release/, always made) and zh (Simplified "
+                          "Chinese, release-zh/); default: en")
     grade = command("autograde", "grade a folder or LMS zip of submissions")
     grade.add_argument("submissions", type=existing,
                        help="<student>/<assignment>/exercises.ipynb folder or a zip of it, or a Canvas or Moodle zip")
@@ -112,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
                          help="grade the class with ours on --jobs and on this Dask cluster (e.g. local:2), "
                               "instead of stock")
     Settings.add_arguments(ben)
+    tra = command("translate", "generate a translated edition of the lectures and exercises into build/LANG/")
+    tra.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != "en"], default="zh",
+                     help="the edition's language (default: zh, Simplified Chinese)")
     return top
 
 
@@ -119,7 +126,7 @@ def run(args: argparse.Namespace) -> None:
     """Run the parsed command, printing what it made."""
     course_dir = args.course_dir.resolve()
     if args.command == "release":
-        for path in release(course_dir, args.db_url):
+        for path in release(course_dir, args.db_url, tuple(lang for lang in args.lang if lang != "en")):
             print(path)
     elif args.command == "autograde":
         rows = autograde(course_dir, args.submissions.resolve(), Settings.from_args(args), args.assignment,
@@ -136,6 +143,9 @@ def run(args: argparse.Namespace) -> None:
         demo(course_dir, Settings.from_args(args))
     elif args.command == "bench":
         bench(args.students, Settings.from_args(args), args.db_url, args.assignment, args.scheduler)
+    elif args.command == "translate":
+        for path in i18n.generate(args.lang):
+            print(path)
 
 
 def command_error(exc: Exception) -> CommandError | None:

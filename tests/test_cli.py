@@ -16,7 +16,7 @@ from grading.cli import FAILED, OK, USAGE, CommandError, main, parser
 from grading.reports.tables import read
 
 REQUIRED = {"autograde": ["."]}  # what a command needs besides options
-COMMANDS = ["release", "autograde", "feedback", "export", "report", "demo", "bench"]
+COMMANDS = ["release", "autograde", "feedback", "export", "report", "demo", "bench", "translate"]
 
 
 def grading(*args: str) -> subprocess.CompletedProcess[str]:

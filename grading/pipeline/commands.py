@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .. import course
+from .. import course, i18n
 from ..gradebook import all_cell_scores, max_scores, register_students, require_reachable
 from ..intake.collect import collect
 from ..intake.repair import repair_file
@@ -24,8 +24,13 @@ from ..status import NO_NOTEBOOK, Status
 from .workers import LOGS, grade_all, progress
 
 
-def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
-    """Generate every assignment's student version with nbgrader, plus a zip of each for an LMS."""
+def release(course_dir: Path, db_url: str | None = None, languages: tuple[str, ...] = ()) -> list[Path]:
+    """Generate every assignment's student version with nbgrader, plus a zip of each for an LMS; and for each
+    of ``languages`` a translated student version and its zip in ``release-<lang>/``.
+
+    ``release/`` stays nbgrader's English one (Formgrader and the exchange use it, autograde repairs
+    against it): a translation changes only markdown, never a cell nbgrader tracks, so one gradebook
+    grades every language."""
     if db_url is None and (course_dir / "nbgrader_config.py").exists():
         db_url = db_url_of(course_dir)  # keep the gradebook an earlier release chose
     if db_url is not None:
@@ -33,13 +38,22 @@ def release(course_dir: Path, db_url: str | None = None) -> list[Path]:
     course.prepare(course_dir, db_url)
     zips = []
     for assignment, folder in zip(course.assignments(), course.generate(course_dir, course.assignments())):
-        archive = course_dir / "release" / f"{assignment}.zip"
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    z.write(path, Path(assignment) / path.relative_to(folder))
-        zips.append(archive)
+        zips.append(zip_release(folder))
+        for lang in languages:
+            edition = course_dir / f"release-{lang}" / assignment
+            zips.append(zip_release(i18n.release_edition(folder, edition, course.SOLUTIONS / assignment /
+                                                         f"{course.NOTEBOOK}.ipynb", lang)))
     return zips
+
+
+def zip_release(folder: Path) -> Path:
+    """``<folder>.zip`` beside a release folder, holding it under the assignment's name, to upload to an LMS."""
+    archive = folder.with_name(f"{folder.name}.zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                z.write(path, Path(folder.name) / path.relative_to(folder))
+    return archive
 
 
 def db_url_of(course_dir: Path) -> str:

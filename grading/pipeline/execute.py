@@ -45,7 +45,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from .. import pins
+from .. import i18n, pins
 from ..sandbox.channel import BoundedKernelManager
 from ..status import Ended, Status
 
@@ -124,10 +124,12 @@ class BoundedExecute(Execute):
         self._room: dict[int, int] = {}
         self._kept: dict[int, int] = {}
         self._notebook_room = self.max_notebook_chars
+        self._language = "en"
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, Any]:
         """Run the notebook; a kernel that died, or output that stopped arriving, ends it with its outcome."""
         self._notebook_room = self.max_notebook_chars
+        self._language = i18n.language_of(nb)  # the submission's: its test cells' messages are written in it
         try:
             return super().preprocess(nb, resources, km)
         except Ended:
@@ -154,10 +156,13 @@ class BoundedExecute(Execute):
     def judge_cell(self, cell: NotebookNode) -> NotebookNode:
         """Run a test cell's checks here (:mod:`grading.pipeline.judge`), calling the student's functions in the
         kernel."""
+        from course_checks.language import localise, speaking
+
         from . import judge  # imports torch: only where test cells are judged
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         try:
-            error, ran = judge.judge(cell.source, run_sync(self.ask), float(self.timeout or 30))
+            with speaking(self._language):
+                error, ran = judge.judge(cell.source, run_sync(self.ask), float(self.timeout or 30))
         except judge.KernelTimeout:
             cell.outputs = [from_dict({"output_type": "error", **self.error_on_timeout})]
             return cell
@@ -166,6 +171,8 @@ class BoundedExecute(Execute):
         if error is None:
             subject = grade_id.removeprefix("test_").removesuffix("_hidden")
             text = f"✔ {subject}: {'hidden' if grade_id.endswith('_hidden') else 'visible'} tests passed"
+            with speaking(self._language):
+                text = localise(text)
             cell.outputs = [from_dict({"output_type": "display_data", "data": {"text/plain": text},
                                        "metadata": {CHECKS: ran}})]
         else:

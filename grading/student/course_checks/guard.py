@@ -29,6 +29,8 @@ import numpy
 import torch
 from torch import nn
 
+from .language import localise
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIBRARY = (builtins, math, contextlib, copy, functools, io, numpy, torch, nn, nn.init, nn.functional,
@@ -199,7 +201,7 @@ def _make_guard() -> SimpleNamespace:
         text = f"✔ {subject}: {'hidden' if check.endswith('_hidden') else 'visible'} tests passed"
         if put_back:
             text += f" (first undid changes to {', '.join(put_back[:3])}{' ...' if len(put_back) > 3 else ''})"
-        shell.display_pub.publish(data={"text/plain": text}, metadata={})
+        shell.display_pub.publish(data={"text/plain": localise(text)}, metadata={})
 
     def checked(check: F) -> F:
         """Mark a check entry point: pristine functions before and after it, a line when it passes."""

@@ -4,7 +4,8 @@ IPython shows an exception that has ``_render_traceback_`` through that method, 
 check shows what was checked, what was expected, what was found and a hint, plus the lines of
 the student's own code when that code raised; never the checks' frames. The exception's text
 (what nbgrader's validate and the feedback show) is the same block, its lines wrapped short
-enough that ``nbgrader validate`` (which cuts lines at 87 characters) keeps all of it.
+enough that ``nbgrader validate`` (which cuts lines at 87 characters) keeps all of it. It is written in
+the language of the notebook's release (``language.py``): each part is translated as the block is made.
 """
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import site
 import sysconfig
 import textwrap
 import traceback
+import unicodedata
 from typing import NoReturn
 
 import torch
+
+from .language import localise
 
 WIDTH = 80
 RED, RESET = "\x1b[1;31m", "\x1b[0m"
@@ -27,8 +31,9 @@ LIBRARY_DIRS = tuple({os.path.abspath(p) for p in (
 
 
 def wrap(text: str, label: str) -> list[str]:
-    """``label`` + text, wrapped to WIDTH with the continuation lines indented under the text."""
-    indent = " " * len(label)
+    """``label`` + text, wrapped to WIDTH with the continuation lines indented under the text (a Chinese
+    character of the label is two columns wide)."""
+    indent = " " * sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
     return textwrap.wrap(text, WIDTH, initial_indent=label, subsequent_indent=indent,
                          break_long_words=True, break_on_hyphens=False) or [label.rstrip()]
 
@@ -50,11 +55,11 @@ class CheckFailed(AssertionError):
 
     def lines(self) -> list[str]:
         """What was checked (first line), then what was expected, what was found and the hint."""
-        out = headline(self.what)
-        out += wrap(str(self.expected), "  expected: ")
-        out += wrap(str(self.found), "  found:    ")
+        out = headline(localise(self.what))
+        out += wrap(localise(str(self.expected)), localise("  expected: "))
+        out += wrap(localise(str(self.found)), localise("  found:    "))
         if self.hint:
-            out += wrap(self.hint, "  hint:     ")
+            out += wrap(localise(self.hint), localise("  hint:     "))
         return out
 
     def with_hint(self, hint: str) -> CheckFailed:
@@ -125,16 +130,16 @@ class StudentCodeFailed(CheckFailed):
         """The block; an unimplemented task in one line. Then the student's own frames, innermost last."""
         if self.unimplemented:
             name = self.frames[-1][2] if self.frames else self.what
-            out = headline(f"{name} still raises NotImplementedError: {self.hint}")
+            out = headline(localise(f"{name} still raises NotImplementedError: {self.hint}"))
         else:
-            out = headline(f"{self.what} raised {type(self.error).__name__}")
-            out += wrap(safe_str(self.error) or "(no message)", "  error:    ")
+            out = headline(localise(f"{self.what} raised {type(self.error).__name__}"))
+            out += wrap(safe_str(self.error) or localise("(no message)"), localise("  error:    "))
             if self.hint:
-                out += wrap(self.hint, "  hint:     ")
+                out += wrap(localise(self.hint), localise("  hint:     "))
         if self.frames:
-            out.append("  in your code:")
+            out.append(localise("  in your code:"))
             for label, line, function, source in self.frames[-4:]:
-                out += wrap(f"{label}, line {line}, in {function}", "    ")
+                out += wrap(localise(f"{label}, line {line}, in {function}"), "    ")
                 if source:
                     out += wrap(source, "      ")
         return out
