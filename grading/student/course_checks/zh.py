@@ -310,7 +310,7 @@ TEMPLATES = {
     "{}(X) for X of shape (5, 4)": "{0}(X)，X 的形状为 (5, 4)",
     "the last layer is nn.Linear(8, 1)": "最后一层是 nn.Linear(8, 1)",
     "same_parameter({})": "same_parameter({0})",
-    "return a Python bool: `a is b` is one": "返回一个 Python bool：`a is b` 就是",
+    "return a Python bool: `a is b` is one": "返回一个 Python bool：`a is b` 的结果就是 bool",
     "a parameter is the same as itself": "参数与它自己是同一个参数",
     "net[2].weight, net[4].weight of a tied net": "绑定网络的 net[2].weight, net[4].weight",
     "tied layers hold the very same parameter object": "绑定的层持有同一个参数对象",
@@ -322,7 +322,7 @@ TEMPLATES = {
     "sharing memory is not being the same parameter: compare the objects with `is`, not data_ptr()":
         "共享内存不等于同一个参数：用 `is` 比较对象，而不是 data_ptr()",
     "two parameters filled with 0.5": "两个填满 0.5 的参数",
-    "equal values are not identity": "数值相等不等于对象同一",
+    "equal values are not identity": "数值相等不代表是同一个对象",
     "tied_pairs(net) on {}": "tied_pairs(net)（作用于{0}）",
     "return a set of (name_a, name_b) tuples": "返回一个由 (name_a, name_b) 元组组成的集合",
     "{}: an element": "{0}：一个元素",
