@@ -14,6 +14,7 @@ usage errors, a download whose assignment cannot be told). A failure is one line
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .reports.plots import write_report
 from .settings import Settings
 
 OK, FAILED, USAGE = 0, 1, 2
+SCHEDULER_HELP = ("grade on a Dask cluster: local:N starts N local worker processes, tcp://HOST:PORT uses a running "
+                  "scheduler (default: --jobs worker processes here)")
 # What the commands raise for a reason the instructor can act on, and the exit status it means.
 EXPECTED: dict[type[Exception], int] = {GradebookUnreachable: FAILED, NbgraderFailed: FAILED,
                                         ScoresDiffer: FAILED, AssignmentUnknown: USAGE,
@@ -50,6 +53,13 @@ def postgres_url(value: str) -> str:
     """The type of bench's --db-url: a PostgreSQL URL (the scratch database is made with PostgreSQL's SQL)."""
     if not value.startswith(("postgresql://", "postgresql+")):
         raise argparse.ArgumentTypeError("a postgresql://user:password@host/database URL is needed")
+    return value
+
+
+def scheduler(value: str) -> str:
+    """The type of --scheduler: ``local:N`` (N at least 1) or a Dask scheduler's address (``tcp://HOST:PORT``)."""
+    if re.fullmatch(r"local:[1-9]\d*|(tcp|tls)://\S+", value) is None:
+        raise argparse.ArgumentTypeError("local:N (a local cluster of N workers) or tcp://HOST:PORT is needed")
     return value
 
 
@@ -88,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", choices=course.assignments(),
                        help="only this assignment; for a Canvas or Moodle download, the one it is for "
                             "(default: inferred from its notebooks)")
+    grade.add_argument("--scheduler", type=scheduler, help=SCHEDULER_HELP)
     Settings.add_arguments(grade)
     command("feedback", "HTML feedback per student (nbgrader generate_feedback)")
     command("export", "grades for an LMS (nbgrader export)")
@@ -97,9 +108,13 @@ def parser() -> argparse.ArgumentParser:
     ben = command("bench", "stock nbgrader versus ours on the same synthetic class (in a temporary folder)")
     ben.add_argument("--students", type=int, default=10, help="students in the synthetic class (default: 10)")
     ben.add_argument("--assignment", choices=course.assignments(), help="only this assignment (default: all)")
-    ben.add_argument("--db-url", type=postgres_url,
-                     help="a PostgreSQL server, e.g. postgresql://user:pw@host/db (its user may create databases): "
-                          "grade the class with ours on SQLite and on a scratch database there, instead of stock")
+    against = ben.add_mutually_exclusive_group()
+    against.add_argument("--db-url", type=postgres_url,
+                         help="a PostgreSQL server, e.g. postgresql://user:pw@host/db (its user may create databases): "
+                              "grade the class with ours on SQLite and on a scratch database there, instead of stock")
+    against.add_argument("--scheduler", type=scheduler,
+                         help="grade the class with ours on --jobs and on this Dask cluster (e.g. local:2), "
+                              "instead of stock")
     Settings.add_arguments(ben)
     tra = command("translate", "generate a translated edition of the lectures and exercises into build/LANG/")
     tra.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != "en"], default="zh",
@@ -114,7 +129,8 @@ def run(args: argparse.Namespace) -> None:
         for path in release(course_dir, args.db_url, tuple(lang for lang in args.lang if lang != "en")):
             print(path)
     elif args.command == "autograde":
-        rows = autograde(course_dir, args.submissions.resolve(), Settings.from_args(args), args.assignment)
+        rows = autograde(course_dir, args.submissions.resolve(), Settings.from_args(args), args.assignment,
+                         args.scheduler)
         print(summary(rows))
         print(f"wrote {course_dir / 'reports' / 'grades.csv'} and questions.csv")
     elif args.command == "feedback":
@@ -126,7 +142,7 @@ def run(args: argparse.Namespace) -> None:
     elif args.command == "demo":
         demo(course_dir, Settings.from_args(args))
     elif args.command == "bench":
-        bench(args.students, Settings.from_args(args), args.db_url, args.assignment)
+        bench(args.students, Settings.from_args(args), args.db_url, args.assignment, args.scheduler)
     elif args.command == "translate":
         for path in i18n.generate(args.lang):
             print(path)

@@ -41,9 +41,11 @@ def demo(course_dir: Path, settings: Settings) -> None:
           f"  {index}\n  {course_dir / 'feedback'}")
 
 
-def bench(students: int, settings: Settings, db_url: str | None = None, assignment: str | None = None) -> None:
-    """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL) with
-    ``settings``, in every assignment or only ``assignment``; compare."""
+def bench(students: int, settings: Settings, db_url: str | None = None, assignment: str | None = None,
+          scheduler: str | None = None) -> None:
+    """Grade one class by stock nbgrader and ours (or, given db_url, ours on SQLite and on PostgreSQL; given
+    scheduler, ours with --jobs and on that Dask cluster) with ``settings``, in every assignment or only
+    ``assignment``; compare."""
     assignments = [assignment] if assignment else course.assignments()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
@@ -52,7 +54,7 @@ def bench(students: int, settings: Settings, db_url: str | None = None, assignme
         release(ours_dir, server)
         build_bench_class(base_dir / "release", assignments, class_dir, students)
         start = time.monotonic()
-        if server is None:
+        if server is None and scheduler is None:
             collect(class_dir, base_dir, course.assignments())
             for each in assignments:
                 course.nbgrader(base_dir, "autograde", each, "--force")
@@ -60,14 +62,18 @@ def bench(students: int, settings: Settings, db_url: str | None = None, assignme
             autograde(base_dir, class_dir, settings)
         base = time.monotonic() - start
         start = time.monotonic()
-        rows = autograde(ours_dir, class_dir, settings)
+        rows = autograde(ours_dir, class_dir, settings, scheduler=scheduler)
         ours = time.monotonic() - start
         differ = [(r.student, r.assignment) for r in rows
                   if cell_scores(db_url_of(base_dir), r.assignment, r.student)
                   != cell_scores(db_url_of(ours_dir), r.assignment, r.student)]
         n = len(rows)
         print(f"{n} notebooks, {settings.jobs} jobs, {os.cpu_count()} cores")
-        if db_url is None:
+        if scheduler is not None:
+            print(f"python -m grading autograde --jobs {settings.jobs}: {base:7.1f} s  {base / n:.2f} s/notebook")
+            print(f"python -m grading autograde --scheduler {scheduler}: {ours:7.1f} s  {ours / n:.2f} s/notebook")
+            print(f"Dask/local time: {ours / base:.2f}; scores identical: {not differ}")
+        elif db_url is None:
             print(f"stock nbgrader autograde (serial): {base:7.1f} s  {base / n:.2f} s/notebook")
             print(f"python -m grading autograde:       {ours:7.1f} s  {ours / n:.2f} s/notebook")
             print(f"ratio: {base / ours:.1f}x faster; scores identical: {not differ}")

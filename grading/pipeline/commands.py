@@ -65,8 +65,9 @@ def db_url_of(course_dir: Path) -> str:
 
 
 def autograde(course_dir: Path, submissions: Path, settings: Settings,
-              assignment_id: str | None = None) -> list[Row]:
-    """Take in a class, grade every readable submission in parallel, write grades.csv and questions.csv."""
+              assignment_id: str | None = None, scheduler: str | None = None) -> list[Row]:
+    """Take in a class, grade every readable submission in parallel (here, or on the Dask cluster ``scheduler``
+    names), write grades.csv and questions.csv."""
     if (course_dir / "nbgrader_config.py").exists():
         require_reachable(db_url_of(course_dir))  # a server that refuses: say so before anything is written
     if not (course_dir / "release").is_dir():
@@ -86,8 +87,13 @@ def autograde(course_dir: Path, submissions: Path, settings: Settings,
     todo = [key for key, row in rows.items() if row.status in (Status.OK, Status.CELLS_MODIFIED)]
     db_url = db_url_of(course_dir)
     register_students(db_url, sorted({student for student, _ in todo}))
+    if scheduler is None:
+        results = grade_all(course_dir, todo, settings, db_url)
+    else:
+        from ..cluster.client import grade_on_cluster  # Dask is imported only by a run that uses it
+        results = grade_on_cluster(course_dir, todo, settings, db_url, scheduler)
     logged = 0
-    for result in progress(grade_all(course_dir, todo, settings, db_url), len(todo)):
+    for result in progress(results, len(todo)):
         key = (result.student, result.assignment)
         row = rows[key]
         if result.status != Status.OK or row.status == Status.OK:

@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -156,8 +156,12 @@ def outcome_of(exc: BaseException) -> Outcome:
     return Outcome(Status.ERROR, f"{type(exc).__name__}: {first}"[:200])
 
 
-def grade_one(assignment: str, student: str, nbgrader_args: list[str], kernel_name: str, db_url: str) -> Graded:
-    """Autograde one submission with nbgrader's Autograde converter in this process, logging to its log file."""
+def autograde_here(assignment: str, student: str, args: list[str],
+                   converter: Callable[..., RecordingAutograde] = RecordingAutograde
+                   ) -> tuple[Outcome | None, list[str], Path]:
+    """Run nbgrader's Autograde ``converter`` for one submission in this process (the course directory is the working
+    directory), logging to its log file; return how it ended (None: to the end), its kernel's warden's flags and the
+    log's path."""
     app = AutogradeApp()
     handle, report = tempfile.mkstemp(prefix="kernel-report-")  # the kernel's warden appends to it
     os.close(handle)
@@ -166,22 +170,33 @@ def grade_one(assignment: str, student: str, nbgrader_args: list[str], kernel_na
     try:
         with output_to(log):
             app.initialize([f"--assignment={assignment}", f"--student={student}", "--force", "--log-level=ERROR",
-                            *nbgrader_args, f"--Execute.kernel_name={kernel_name}",
-                            f"--CourseDirectory.db_url={db_url}"])
-            converter = RecordingAutograde(coursedir=app.coursedir, parent=app)
+                            *args])
+            grader = converter(coursedir=app.coursedir, parent=app)
             try:
-                converter.start()
+                grader.start()
             finally:
-                outcome = converter.outcome
+                outcome = grader.outcome
     except BaseException as exc:  # nbgrader ends a failed submission with NbGraderException
         outcome = outcome or outcome_of(exc)
     finally:
         del os.environ[warden.ENV_REPORT]
     flags = warden.flags(Path(report))
     os.unlink(report)
+    return outcome, flags, log
+
+
+def grade_one(assignment: str, student: str, nbgrader_args: list[str], kernel_name: str, db_url: str) -> Graded:
+    """Autograde one submission with nbgrader's Autograde converter in this process, logging to its log file."""
+    outcome, flags, log = autograde_here(assignment, student, [*nbgrader_args, f"--Execute.kernel_name={kernel_name}",
+                                                               f"--CourseDirectory.db_url={db_url}"])
+    return judged(assignment, student, outcome, flags, log)
+
+
+def judged(assignment: str, student: str, outcome: Outcome | None, flags: list[str], log: Path) -> Graded:
+    """A submission's outcome read from its autograded notebook in the course directory (the working directory)."""
     path = course.notebook(Path.cwd(), "autograded", assignment, student)
     nb = nbformat.read(path, as_version=4) if path.exists() else None  # read once, here in the worker
-    flags += execute.flags(nb.cells) if nb is not None else []
+    flags = flags + (execute.flags(nb.cells) if nb is not None else [])
     verdict = status_of(nb, outcome)
     return Graded(student, assignment, verdict.status, verdict.reason, flags, log if log.exists() else None)
 
