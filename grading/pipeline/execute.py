@@ -32,6 +32,7 @@ goes on to the next submission; the grading worker reads the outcome off the exc
 """
 from __future__ import annotations
 
+import importlib
 import time
 import traceback
 from queue import Empty
@@ -156,9 +157,9 @@ class BoundedExecute(Execute):
     def judge_cell(self, cell: NotebookNode) -> NotebookNode:
         """Run a test cell's checks here (:mod:`grading.pipeline.judge`), calling the student's functions in the
         kernel."""
-        from course_checks.language import localise, speaking
-
-        from . import judge  # imports torch: only where test cells are judged
+        from . import judge  # imports torch: only where test cells are judged; puts the checks on sys.path
+        language = importlib.import_module("course_checks.language")  # after judge: a fresh dask worker needs it
+        localise, speaking = language.localise, language.speaking
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         try:
             with speaking(self._language):
