@@ -24,7 +24,6 @@ from .demo.run import ScoresDiffer, bench, demo
 from .gradebook import GradebookUnreachable
 from .intake.lms import AssignmentUnknown
 from .pipeline.commands import autograde, export, feedback, release, summary
-from .reports.plots import write_report
 from .settings import Settings
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -138,6 +137,7 @@ def run(args: argparse.Namespace) -> None:
     elif args.command == "export":
         print(export(course_dir))
     elif args.command == "report":
+        from .reports.plots import write_report  # matplotlib: imported only where a report is drawn
         print(write_report(course_dir / "reports"))
     elif args.command == "demo":
         demo(course_dir, Settings.from_args(args))

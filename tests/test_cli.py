@@ -134,3 +134,20 @@ def test_a_command_error_carries_its_status(capsys):
     error.show()
     assert (capsys.readouterr().err, error.exit_code) == ("error: the gradebook is read-only\n", 3)
     assert CommandError("x").exit_code == FAILED
+
+
+def test_report_draws_the_class_from_its_tables(tmp_path):
+    """``report`` (the one command that imports matplotlib, lazily) draws the tables an autograde wrote."""
+    reports = tmp_path / "course" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "grades.csv").write_text("student,assignment,score,max_score,status,flags\n"
+                                        "ana,01_parameter_access,12,12,ok,\nbo,01_parameter_access,3,12,ok,\n")
+    (reports / "questions.csv").write_text("student,assignment,grade_id,score,max_score\n"
+                                           "ana,01_parameter_access,test_param_shapes,1,1\n"
+                                           "bo,01_parameter_access,test_param_shapes,0,1\n")
+    done = grading("report", "--course-dir", str(tmp_path / "course"))
+    assert done.returncode == OK, done.stderr[-3000:]
+    assert done.stdout.split() == [str(reports / "index.html")]
+    for name in ("score_distribution.png", "pass_rates.png"):
+        assert (reports / name).read_bytes().startswith(b"\x89PNG"), name
+    assert "pass_rates.png" in (reports / "index.html").read_text()

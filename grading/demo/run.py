@@ -12,7 +12,6 @@ from .. import course
 from ..gradebook import cell_scores, scratch_database, shown
 from ..intake.collect import collect
 from ..pipeline.commands import autograde, db_url_of, feedback, release, summary
-from ..reports.plots import write_report
 from ..sandbox import confine
 from ..settings import Settings
 from .classes import build_bench_class, build_demo_class
@@ -35,6 +34,7 @@ def demo(course_dir: Path, settings: Settings) -> None:
         print(f"no vandal in this demo: kernels cannot be sandboxed here ({sandbox.how})")
     rows = autograde(course_dir, submissions, settings)
     feedback(course_dir)
+    from ..reports.plots import write_report  # matplotlib: imported only where a report is drawn
     index = write_report(course_dir / "reports")
     print(summary(rows))
     print(f"done in {time.monotonic() - start:.0f} s. Look at:\n  {course_dir / 'reports' / 'grades.csv'}\n"
