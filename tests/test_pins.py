@@ -6,7 +6,10 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
+import nbformat
+import nbgrader
 import pytest
 from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_feedback import GenerateFeedback
@@ -160,3 +163,17 @@ def test_check_says_once_which_fast_paths_are_off(monkeypatch, capsys):
     pins.check()
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and pins.CHECKED_SCHEMAS.what in lines[0] and "jsonschema 9.9.9" in lines[0]
+
+
+def test_no_schema_the_command_validates_uses_the_iri_formats_it_leaves_unloaded():
+    """``python -m grading`` leaves jsonschema's IRI format checks unloaded (grading/__main__.py): that is only
+    right while no schema nbformat or nbgrader validates names those formats; and the command starts without them."""
+    schemas = [p for package in (nbformat, nbgrader) for p in Path(package.__file__).parent.rglob("*.json")]
+    assert len(schemas) >= 10
+    formats = {f for p in schemas for f in re.findall(r'"format"\s*:\s*"([^"]+)"', p.read_text())}
+    assert not formats & {"iri", "iri-reference"}, formats
+    started = ("import runpy, sys\nsys.argv = ['grading', '--help']\ntry:\n"
+               "    runpy.run_module('grading', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+               "print('jsonschema._format' in sys.modules, sys.modules['rfc3987_syntax'])")
+    done = subprocess.run([sys.executable, "-c", started], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.splitlines()[-1] == "True None", done.stdout
