@@ -168,7 +168,7 @@ def test_check_says_once_which_fast_paths_are_off(monkeypatch, capsys):
 def test_no_schema_the_command_validates_uses_the_iri_formats_it_leaves_unloaded():
     """``python -m grading`` leaves jsonschema's IRI format checks unloaded (grading/__main__.py): that is only
     right while no schema nbformat or nbgrader validates names those formats; and the command starts without them."""
-    schemas = [p for package in (nbformat, nbgrader) for p in Path(package.__file__).parent.rglob("*.json")]
+    schemas = [p for package in (nbformat, nbgrader) for p in Path(str(package.__file__)).parent.rglob("*.json")]
     assert len(schemas) >= 10
     formats = {f for p in schemas for f in re.findall(r'"format"\s*:\s*"([^"]+)"', p.read_text())}
     assert not formats & {"iri", "iri-reference"}, formats
