@@ -7,15 +7,17 @@ other function with the reference. Each wrong variant fails its function's visib
 corpus names (so a student learns of the mistake before submitting), or is marked HIDDEN_ONLY and fails only
 the hidden tests; the functions a packed student answered right keep every point.
 
-The class is graded once, as an instructor grades it: our parallel workers running nbgrader's own
-converter in warm, sandboxed kernels. Stock `nbgrader autograde`, in ordinary kernels, grades a sample
-first, whose scores must be the same on every cell (:func:`sample`; the whole class with ``--all-kernels``).
+The four assignments' classes are graded as one class, once, as an instructor grades it: `python -m grading
+autograde` with two jobs, our workers running nbgrader's own converter in warm, sandboxed kernels. Stock `nbgrader
+autograde`, in ordinary kernels, first grades a stratified sample in one run, whose scores must be the same on every
+cell (:func:`sample`; the whole corpus with ``--all-kernels``).
 """
 from __future__ import annotations
 
 import html
 import importlib
 import re
+from dataclasses import dataclass
 
 import nbformat
 import pytest
@@ -24,6 +26,7 @@ from corpus import HIDDEN_ONLY
 from grading import course
 from grading.course import grade_id
 from grading.demo.submissions import reference_answers
+from grading.gradebook import CellScore
 from harness import CourseUnderTest, cli
 
 ASSIGNMENTS = course.assignments()
@@ -80,14 +83,16 @@ def students(assignment: str) -> Roster:
 
 
 def sample(roster: Roster) -> list[str]:
-    """The students stock nbgrader also grades by default: every ``correct_k``, and the packs holding each
-    function's first wrong variant in the corpus (so every idiom of a right answer, and a wrong answer to every
-    function)."""
+    """The students stock nbgrader also grades by default, a sample stratified by verdict: ``correct_0`` (a right
+    answer to every function, each graded in ordinary kernels and in ours) and the packs holding each function's
+    first wrong variant in the corpus (a wrong answer to every function). The other right idioms differ from
+    ``correct_0`` only in the student's code, which runs the same way in either kernel; ``--all-kernels`` compares
+    them too."""
     first: dict[str, str] = {}
     for student, (wrong, _) in roster.items():
         for function in wrong:
             first.setdefault(function, student)
-    return [student for student, (wrong, _) in roster.items() if not wrong] + list(dict.fromkeys(first.values()))
+    return ["correct_0", *dict.fromkeys(first.values())]
 
 
 def visible_hints(assignment: str, roster: Roster) -> list[tuple[str, str, str | None]]:
@@ -107,54 +112,64 @@ def cell_errors(harness: CourseUnderTest, assignment: str, student: str) -> dict
     return errors
 
 
-class CorpusTests:
-    """The corpus checks of one assignment; a subclass per assignment lets xdist spread them over workers."""
+@dataclass
+class Graded:
+    """The corpus graded: the course, each assignment's roster, stock nbgrader's scores of the sample."""
 
-    assignment: str
+    harness: CourseUnderTest
+    rosters: dict[str, Roster]
+    stock: dict[tuple[str, str], dict[str, CellScore]]  # (assignment, student) -> grade_id -> score
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def graded(cls, tmp_path_factory, request):
-        """The class graded by stock nbgrader (its sample only), then by `python -m grading autograde`:
-        (harness, students, stock scores of the sample). One job: xdist already grades a class per core."""
-        harness = CourseUnderTest(tmp_path_factory.mktemp(f"course_{cls.assignment}"))
-        roster = students(cls.assignment)
-        compared = roster if request.config.getoption("--all-kernels") else sample(roster)
-        for student in compared:
-            harness.submit(cls.assignment, student, roster[student][1])
-        harness.autograde(cls.assignment)
-        stock = {student: harness.scores(cls.assignment, student) for student in compared}
-        class_dir = tmp_path_factory.mktemp(f"class_{cls.assignment}")
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, request) -> Graded:
+    """Every assignment's corpus graded by stock nbgrader (its sample only, in one run), then all four classes as
+    one by `python -m grading autograde --jobs 2`."""
+    harness = CourseUnderTest(tmp_path_factory.mktemp("course"))
+    rosters = {a: students(a) for a in ASSIGNMENTS}
+    compared = [(a, s) for a, roster in rosters.items()
+                for s in (roster if request.config.getoption("--all-kernels") else sample(roster))]
+    for assignment, student in compared:
+        harness.submit(assignment, student, rosters[assignment][student][1])
+    harness.autograde("*")  # nbgrader's glob over submitted/*/<assignment>: every assignment in one run
+    stock = {(a, s): harness.scores(a, s) for a, s in compared}
+    class_dir = tmp_path_factory.mktemp("class")
+    for assignment, roster in rosters.items():
         for student, (_, answers) in roster.items():
-            harness.submit(cls.assignment, student, answers, class_dir)
-        cli(harness.dir, "autograde", str(class_dir), "--assignment", cls.assignment, "--jobs", "1")
-        return harness, roster, stock
+            harness.submit(assignment, student, answers, class_dir)
+    cli(harness.dir, "autograde", str(class_dir), "--jobs", "2")
+    return Graded(harness, rosters, stock)
 
-    def test_corpus_shape(self):
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+class TestCorpus:
+    """The corpus checks, for each assignment, on the one graded corpus."""
+
+    def test_corpus_shape(self, assignment):
         """Every function of the contract has >= 2 correct idioms and >= 3 wrong variants."""
-        mod = corpus(self.assignment)
-        source = nbformat.read(course.SOLUTIONS / self.assignment / f"{course.NOTEBOOK}.ipynb", as_version=4)
+        mod = corpus(assignment)
+        source = nbformat.read(course.SOLUTIONS / assignment / f"{course.NOTEBOOK}.ipynb", as_version=4)
         code_cells = {grade_id(c) for c in source.cells
                       if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
         assert code_cells == set(mod.CORRECT) == set(mod.WRONG)
         assert all(len(v) >= 2 for v in mod.CORRECT.values())
         assert all(len(v) >= 3 for v in mod.WRONG.values())
 
-    def test_correct_variants_get_full_points(self, graded):
-        harness, roster, _ = graded
+    def test_correct_variants_get_full_points(self, graded, assignment):
+        harness, roster = graded.harness, graded.rosters[assignment]
         for student, (wrong, _) in roster.items():
             if wrong:
                 continue
-            scores = harness.scores(self.assignment, student)
+            scores = harness.scores(assignment, student)
             assert scores, f"{student} was not graded"
             lost = {g: s.score for g, s in scores.items() if not s.needs_manual_grade and s.score < s.max_score}
-            assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(self.assignment, student)}"
+            assert not lost, f"{student} lost points on {lost}:\n{harness.outputs(assignment, student)}"
 
-    def test_wrong_variants_lose_points_on_their_function(self, graded):
-        harness, roster, _ = graded
+    def test_wrong_variants_lose_points_on_their_function(self, graded, assignment):
+        harness, roster = graded.harness, graded.rosters[assignment]
         escaped = []
         for student, (wrong, _) in roster.items():
-            scores = harness.scores(self.assignment, student)
+            scores = harness.scores(assignment, student)
             for function, name in wrong.items():
                 cells = {g: s for g, s in scores.items() if g.startswith(f"test_{function}")}
                 assert cells, f"no test_{function}* cell graded for {student}"
@@ -162,32 +177,32 @@ class CorpusTests:
                     escaped.append(f"{function}: {name}")
         assert not escaped, f"wrong variants that kept full points: {escaped}"
 
-    def test_a_pack_loses_points_only_on_its_wrong_functions(self, graded):
+    def test_a_pack_loses_points_only_on_its_wrong_functions(self, graded, assignment):
         """In a packed student, every function answered with the reference keeps all its points, unless it
         depends on one answered wrongly (a right block2 calls a wrong block1): one function's wrong answer does
         not leak into another's tests, so each wrong variant is judged on its own."""
-        harness, roster, _ = graded
-        deps, leaked = depends(self.assignment), []
+        harness, roster = graded.harness, graded.rosters[assignment]
+        deps, leaked = depends(assignment), []
         for student, (wrong, _) in roster.items():
             if not wrong:
                 continue
-            for g, s in harness.scores(self.assignment, student).items():
+            for g, s in harness.scores(assignment, student).items():
                 function = g.removeprefix("test_").removesuffix("_hidden")
                 if (g.startswith("test_") and function not in wrong and not deps[function] & set(wrong)
                         and s.score < s.max_score):
                     leaked.append(f"{student} ({wrong}) lost points on {g}")
         assert not leaked, "\n".join(leaked)
 
-    def test_wrong_variants_fail_the_visible_test_with_their_hint(self, graded):
+    def test_wrong_variants_fail_the_visible_test_with_their_hint(self, graded, assignment):
         """A wrong answer fails its function's visible test, which names the cause; a HIDDEN_ONLY one (it fits
         only the visible case) keeps the visible test's points and loses the hidden ones."""
-        harness, roster, _ = graded
+        harness, roster = graded.harness, graded.rosters[assignment]
         wrong = []
-        for student, function, hint in visible_hints(self.assignment, roster):
-            scores = harness.scores(self.assignment, student)
+        for student, function, hint in visible_hints(assignment, roster):
+            scores = harness.scores(assignment, student)
             visible = scores[f"test_{function}"]
             hidden = [s for g, s in scores.items() if g.startswith(f"test_{function}_hidden")]
-            shown = cell_errors(harness, self.assignment, student).get(f"test_{function}", "")
+            shown = cell_errors(harness, assignment, student).get(f"test_{function}", "")
             if hint is HIDDEN_ONLY:
                 if visible.score < visible.max_score or all(s.score == s.max_score for s in hidden):
                     wrong.append(f"{student} {function}: expected to pass the visible test and fail a hidden one")
@@ -196,41 +211,40 @@ class CorpusTests:
                              f"in: {shown}")
         assert not wrong, "\n".join(wrong)
 
-    def test_warm_kernels_give_the_same_scores(self, graded):
+    def test_warm_kernels_give_the_same_scores(self, graded, assignment):
         """Our warm, sandboxed kernels and stock nbgrader's ordinary ones agree on every cell of every compared
         submission."""
-        harness, _, stock = graded
-        differ = {student: (harness.scores(self.assignment, student), scores) for student, scores in stock.items()
-                  if harness.scores(self.assignment, student) != scores}
+        harness = graded.harness
+        compared = {s: scores for (a, s), scores in graded.stock.items() if a == assignment}
+        assert "correct_0" in compared and len(compared) >= 2
+        differ = {student: (harness.scores(assignment, student), scores) for student, scores in compared.items()
+                  if harness.scores(assignment, student) != scores}
         assert not differ, differ
 
-    def test_reference_solution_validates(self, graded):
+    def test_reference_solution_validates(self, graded, assignment):
         """`nbgrader validate` passes on the source notebook (solutions + hidden tests), and without a warning
         (a test cell that leaves a value as its result makes nbgrader warn, or read it as partial credit)."""
-        harness, _, _ = graded
-        done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / self.assignment / "exercises.ipynb"))
+        harness = graded.harness
+        done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / assignment / "exercises.ipynb"))
         assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
         assert not [line for line in done.stderr.splitlines() if "App | WARNING" in line], done.stderr
 
-    def test_feedback_shows_the_same_block_as_the_notebook(self, graded):
+    def test_feedback_shows_the_same_block_as_the_notebook(self, graded, assignment):
         """The feedback HTML of a wrong answer shows its visible test's failure block, hint included, and no
         frame of the checks."""
-        harness, roster, _ = graded
-        student, function, hint = next(v for v in visible_hints(self.assignment, roster) if v[2] is not HIDDEN_ONLY)
-        course.nbgrader(harness.dir, "generate_feedback", self.assignment, "--student", student, "--force")
-        page = (harness.dir / "feedback" / student / self.assignment / f"{course.NOTEBOOK}.html").read_text()
+        harness, roster = graded.harness, graded.rosters[assignment]
+        student, function, hint = next(v for v in visible_hints(assignment, roster) if v[2] is not HIDDEN_ONLY)
+        course.nbgrader(harness.dir, "generate_feedback", assignment, "--student", student, "--force")
+        page = (harness.dir / "feedback" / student / assignment / f"{course.NOTEBOOK}.html").read_text()
         text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
         assert hint is not None  # HIDDEN_ONLY variants were left out above
         assert hint in text and "guard.py" not in text
 
-    def test_release_fails_every_test(self, graded):
+    def test_release_fails_every_test(self, graded, assignment):
         """`nbgrader validate --invert` on the student version: every test fails before any answer."""
-        harness, _, _ = graded
-        done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(self.assignment)),
+        harness = graded.harness
+        done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(assignment)),
                                check=False)
         assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
 
 
-for _assignment in ASSIGNMENTS:
-    _name = f"TestCorpus{_assignment[:2]}"
-    globals()[_name] = type(_name, (CorpusTests,), {"assignment": _assignment})
