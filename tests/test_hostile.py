@@ -24,6 +24,7 @@ import pytest
 from grading import course
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
+from grading.intake.collect import collect
 from grading.pipeline.commands import release
 from grading.reports.tables import read
 from grading.sandbox import confine
@@ -233,59 +234,89 @@ def running(marker: str) -> list[int]:
     return found
 
 
+# The students also graded in fresh kernels by default, one of each kind of what could behave differently there: a
+# library patch, a hijacked shell, a forged probe reply, reading through the sandbox, honest work that prints, warns
+# and seeds or defines a module, and the escapes by links, by a lasting process and by filling memory. With
+# ``--all-kernels`` the whole class is graded in fresh kernels too.
+FRESH_SAMPLE = {"patch_torch_equal", "skip_test_cells", "forge_answers", "read_solutions", "honest_chatty",
+                "honest_module", "link_gradebook", "daemon", "fill_memory"}
+
+
 @dataclass
-class Class:
-    """What grading the class twice left: rows, cell scores per kernel kind, and the state around them."""
+class Run:
+    """What grading a class with one kind of kernel left: rows, cell scores and the state around them."""
 
     dir: Path
     rows: dict[str, dict[str, str]]
-    warm: dict[tuple[str, str], tuple[float, float]]
-    fresh: dict[tuple[str, str], tuple[float, float]]
-    left_running: dict[str, list[int]]
-    files_before: dict[str, str]  # after the fresh run (which made submitted/), before the warm one
+    scores: dict[tuple[str, str], tuple[float, float]]
+    left_running: list[int]
+    files_before: dict[str, str]  # after the class was taken into submitted/, before any kernel ran
     files_after: dict[str, str]
     listener_reached: bool  # whether any kernel connected to a port listening on the machine's loopback
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Class:
-    """The hostile, escaping and honest class, released, submitted and autograded through the command line."""
-    course_dir = tmp_path_factory.mktemp("hostile_course")
+@dataclass
+class Class:
+    """The class graded in warm kernels, and its fresh-kernel sample (the whole class with --all-kernels)."""
+
+    warm: Run
+    fresh: Run
+
+    @property
+    def dir(self) -> Path:
+        return self.warm.dir
+
+    @property
+    def rows(self) -> dict[str, dict[str, str]]:
+        return self.warm.rows
+
+
+def grade(course_dir: Path, folder: Path, kind: str, students: set[str] | None = None) -> Run:
+    """A freshly released course graded with ``kind`` kernels: the class (or these students of it) written with
+    their attacks aimed at this course, taken into submitted/ and fingerprinted, then autograded by the CLI."""
     release(course_dir)  # the release command, in this process
-    submissions = tmp_path_factory.mktemp("hostile_class")
     listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
     listener.setblocking(False)
     everyone: dict[str, tuple[str, dict[str, str], *tuple[list[str], ...]]] = {
         **HOSTILE, **HONEST, **(escapes(course_dir, listener.getsockname()[1]) if CONFINED else {})}
     for student, (assignment, answers, *_) in everyone.items():
-        released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
-        target = submissions / student / assignment / f"{course.NOTEBOOK}.ipynb"
-        target.parent.mkdir(parents=True)
-        nbformat.write(fill(released, {**reference_answers(assignment), **answers}), target)
-    graded, left = {}, {}
-    before: dict[str, str] = {}
-    for kind in ("fresh", "warm"):  # warm last: its rows are the ones judged below
-        cli(course_dir, "autograde", str(submissions), "--jobs", "2", "--kernel", kind)
-        left[kind] = running(MARKER)
-        graded[kind] = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
-                        for q in read(course_dir / "reports" / "questions.csv")}
-        before = before or fingerprint(course_dir)
-    rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv")
-            if r["status"] != "missing_notebook"}
+        if students is None or student in students:
+            released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
+            target = folder / student / assignment / f"{course.NOTEBOOK}.ipynb"
+            target.parent.mkdir(parents=True)
+            nbformat.write(fill(released, {**reference_answers(assignment), **answers}), target)
+    collect(folder, course_dir, course.assignments())  # as autograde takes them in: the files it must keep
+    before = fingerprint(course_dir)
+    cli(course_dir, "autograde", str(folder), "--jobs", "2", "--kernel", kind)
+    left = running(MARKER)
+    scores = {(q["student"], q["grade_id"]): (float(q["score"]), float(q["max_score"]))
+              for q in read(course_dir / "reports" / "questions.csv")}
+    rows = {r["student"]: r for r in read(course_dir / "reports" / "grades.csv") if r["status"] != "missing_notebook"}
     try:
         listener.accept()
         reached = True
     except BlockingIOError:
         reached = False
     listener.close()
-    return Class(course_dir, rows, graded["warm"], graded["fresh"], left, before, fingerprint(course_dir), reached)
+    return Run(course_dir, rows, scores, left, before, fingerprint(course_dir), reached)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, request) -> Class:
+    """The hostile, escaping and honest class, released, submitted and autograded through the command line: in
+    fresh kernels (FRESH_SAMPLE, or everyone with --all-kernels), then in warm ones, each in its own course."""
+    sample = None if request.config.getoption("--all-kernels") else FRESH_SAMPLE
+    fresh = grade(tmp_path_factory.mktemp("fresh") / "course", tmp_path_factory.mktemp("fresh_class"), "fresh",
+                  sample)
+    warm = grade(tmp_path_factory.mktemp("warm") / "course", tmp_path_factory.mktemp("warm_class"), "warm")
+    return Class(warm, fresh)
 
 
 @pytest.mark.parametrize("student", sorted(HOSTILE))
 def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, student):
     if student in NEEDS_SANDBOX and not CONFINED:
         pytest.skip("kernels cannot be sandboxed on this machine")
-    rows, cells = graded.rows, graded.warm
+    rows, cells = graded.rows, graded.warm.scores
     _, _, targets = HOSTILE[student]
     won = [t for t in targets if cells[(student, t)][0] > 0]
     assert not won, f"{student} kept points on {won}"
@@ -294,14 +325,18 @@ def test_a_hostile_submission_loses_what_it_was_after_and_is_flagged(graded, stu
 
 @pytest.mark.parametrize("student", sorted(HONEST))
 def test_honest_work_keeps_every_point_and_no_flag(graded, student):
-    rows, cells = graded.rows, graded.warm
+    rows, cells = graded.rows, graded.warm.scores
     lost = [g for (s, g), (score, top) in cells.items() if s == student and g.startswith("test_") and score < top]
     assert not lost and rows[student]["status"] == "ok"
     assert not rows[student]["flags"], rows[student]["flags"]
 
 
 def test_warm_and_fresh_grading_kernels_give_every_cell_the_same_score(graded):
-    assert graded.warm == graded.fresh
+    """Every cell of every student graded in both kinds of kernel (the sample, or everyone) scores the same."""
+    fresh = graded.fresh.scores
+    assert {s for s, _ in fresh} >= FRESH_SAMPLE & set(graded.rows)
+    assert {key: graded.warm.scores[key] for key in fresh} == fresh
+    assert all(graded.fresh.rows[s]["flags"] == graded.rows[s]["flags"] for s in graded.fresh.rows)
 
 
 needs_sandbox = pytest.mark.skipif(not CONFINED, reason="kernels cannot be sandboxed on this machine")
@@ -318,7 +353,8 @@ def test_an_escape_is_flagged_and_harms_nobody(graded, student):
 
 @needs_sandbox
 def test_escapes_leave_the_gradebook_and_instructor_files_as_they_were(graded):
-    assert graded.files_after == graded.files_before
+    assert graded.warm.files_after == graded.warm.files_before
+    assert graded.fresh.files_after == graded.fresh.files_before
     assert set(graded.rows) >= {*HOSTILE, *HONEST, *ESCAPES}  # a row for everyone: the run was not lost
     scores = all_cell_scores(course.default_db_url(graded.dir), [(s, A01) for s in ESCAPES])
     assert all(scores[(s, A01)] for s in ESCAPES)  # the gradebook is still a database, their grades in it
@@ -356,9 +392,9 @@ def test_no_test_code_is_in_a_kernel_to_read(graded):
 
 @needs_sandbox
 def test_no_kernel_reaches_the_machines_network(graded):
-    assert not graded.listener_reached
+    assert not graded.warm.listener_reached and not graded.fresh.listener_reached
 
 
 @needs_sandbox
 def test_nothing_a_kernel_started_outlives_it(graded):
-    assert graded.left_running == {"fresh": [], "warm": []}
+    assert graded.warm.left_running == [] and graded.fresh.left_running == []
