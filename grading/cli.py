@@ -103,6 +103,8 @@ def parser() -> argparse.ArgumentParser:
     command("export", "grades for an LMS (nbgrader export)")
     command("report", "score and pass-rate plots in reports/index.html")
     dem = command("demo", "the whole pipeline on a built-in synthetic class")
+    dem.add_argument("--assignment", action="append", choices=course.assignments(), dest="assignments",
+                     help="only this assignment; repeat for several (default: all)")
     Settings.add_arguments(dem, timeout=10)
     ben = command("bench", "stock nbgrader versus ours on the same synthetic class (in a temporary folder)")
     ben.add_argument("--students", type=int, default=10, help="students in the synthetic class (default: 10)")
@@ -140,7 +142,7 @@ def run(args: argparse.Namespace) -> None:
         from .reports.plots import write_report  # matplotlib: imported only where a report is drawn
         print(write_report(course_dir / "reports"))
     elif args.command == "demo":
-        demo(course_dir, Settings.from_args(args))
+        demo(course_dir, Settings.from_args(args), args.assignments)
     elif args.command == "bench":
         bench(args.students, Settings.from_args(args), args.db_url, args.assignment, args.scheduler)
     elif args.command == "translate":

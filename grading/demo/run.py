@@ -21,14 +21,16 @@ class ScoresDiffer(RuntimeError):
     """The benchmark's two gradings of one class gave some submission different scores."""
 
 
-def demo(course_dir: Path, settings: Settings) -> None:
-    """Release, a synthetic class with every kind of bad input, autograde, feedback, report."""
+def demo(course_dir: Path, settings: Settings, assignments: list[str] | None = None) -> None:
+    """Release, a synthetic class with every kind of bad input (in every assignment, or only ``assignments``),
+    autograde, feedback, report."""
     start = time.monotonic()
     release(course_dir)
     submissions = course_dir / "demo_submissions"
     shutil.rmtree(submissions, ignore_errors=True)
     sandbox = confine.probe()
-    roles = build_demo_class(course_dir / "release", course.assignments(), submissions, vandal=sandbox.confined)
+    roles = build_demo_class(course_dir / "release", assignments or course.assignments(), submissions,
+                             vandal=sandbox.confined)
     print("demo class:", ", ".join(f"{s} ({r})" for s, r in roles.items()))
     if not sandbox.confined:
         print(f"no vandal in this demo: kernels cannot be sandboxed here ({sandbox.how})")
