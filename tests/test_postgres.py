@@ -1,6 +1,6 @@
 """The course's gradebook on a real PostgreSQL server, driven through the command line as an instructor drives it.
 
-One server for the module (tests/postgres_server.py). A class of 24 notebooks (6 students, 4 assignments) is
+One server for the module (tests/postgres_server.py). A class of 16 notebooks (4 students, 4 assignments) is
 released with ``--db-url`` and graded once with ``--jobs 2``; its scores must equal those of the same notebooks
 graded on SQLite, the database must hold every row, and nbgrader's own tools must read it. Then the faults: a
 server that refuses connections at the start, and one that restarts in the middle of a run.
@@ -28,7 +28,7 @@ from grading.reports.tables import read
 from harness import cli
 from postgres_server import PostgresServer, postgres_missing
 
-STUDENTS = 6  # x 4 assignments: 24 notebooks, see on_postgres
+STUDENTS = 4  # x 4 assignments: 16 notebooks, see on_postgres
 RESTARTED = ["s000", "s001"]  # a right and a partly wrong student: 8 notebooks graded again while the server restarts
 
 Scores = dict[str, tuple[str, str]]  # grade_id -> (score, max_score), as questions.csv writes them
@@ -72,7 +72,7 @@ def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int],
 def on_postgres(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """(course directory, class folder, gradebook URL): the class released and graded on PostgreSQL.
 
-    Six students per assignment, alternately right and partly wrong: with ``--jobs 2`` both workers write the
+    Four students per assignment, alternately right and partly wrong: with ``--jobs 2`` both workers write the
     scores of right and of wrong notebooks of every assignment while the other writes too, which is what the
     gradebook must survive; the 200-notebook scale is `python -m grading bench --db-url`'s to time."""
     url = postgres.create_database("course")
