@@ -1,8 +1,11 @@
 """Grading synthetic submissions through real nbgrader, for the test suite."""
 from __future__ import annotations
 
+import atexit
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -10,22 +13,34 @@ import nbformat
 from grading import course
 from grading.demo.submissions import fill
 from grading.gradebook import CellScore, cell_scores
+from grading.pipeline import commands
+
+_TEMPLATE: list[Path] = []  # the one course this test process released
+
+
+def released_course(course_dir: Path) -> Path:
+    """A course directory as `python -m grading release` leaves it: a copy of one release this test process made
+    (nbgrader's release is the same each time, and takes seconds), its config rewritten for ``course_dir``. The
+    release command itself is tested for real (tests/test_cli.py and the CLI runs that release)."""
+    if not _TEMPLATE:
+        scratch = Path(tempfile.mkdtemp(prefix="released-"))
+        atexit.register(shutil.rmtree, scratch, True)
+        commands.release(scratch / "course")
+        _TEMPLATE.append(scratch / "course")
+    shutil.copytree(_TEMPLATE[0], course_dir, dirs_exist_ok=True)
+    return course.prepare(course_dir)
 
 
 class CourseUnderTest:
     """A throw-away nbgrader course directory with every assignment's student version generated."""
 
     def __init__(self, root: Path) -> None:
-        self.dir = course.prepare(root)
+        self.dir = released_course(root)
         self.db_url = course.default_db_url(self.dir)
-        self._released: dict[str, Path] = {}
 
     def release(self, assignment: str) -> Path:
-        """The student notebook of an assignment; nbgrader generates every assignment's at the first call."""
-        if not self._released:
-            folders = course.generate(self.dir, course.assignments())
-            self._released = {a: f / f"{course.NOTEBOOK}.ipynb" for a, f in zip(course.assignments(), folders)}
-        return self._released[assignment]
+        """The student notebook of an assignment."""
+        return course.notebook(self.dir, "release", assignment)
 
     def submit(self, assignment: str, student: str, answers: dict[str, str], folder: Path | None = None) -> Path:
         """Write a student's submission, the release notebook with these solution cells filled in: into nbgrader's

@@ -18,9 +18,9 @@ from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page, exp
 from browser_harness import JupyterLab, chromium, chromium_missing, jupyter_lab, menu, open_lab, screenshot
 from grading import course
 from grading.demo.submissions import fill, reference_answers
-from grading.pipeline.commands import db_url_of, release
+from grading.pipeline.commands import db_url_of
 from grading.reports.tables import read
-from harness import cli
+from harness import cli, released_course
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 
@@ -43,7 +43,7 @@ def submit(course_dir: Path, into: Path, student: str, written: bool) -> None:
 def course_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A course released and autograded by the command line: ada answered in words, bob did not."""
     course_dir = tmp_path_factory.mktemp("instructor") / "course"
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     submissions = tmp_path_factory.mktemp("class")
     submit(course_dir, submissions, "ada", written=True)
     submit(course_dir, submissions, "bob", written=False)

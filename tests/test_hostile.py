@@ -25,11 +25,10 @@ from grading import course
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import all_cell_scores
 from grading.intake.collect import collect
-from grading.pipeline.commands import release
 from grading.reports.tables import read
 from grading.sandbox import confine
 from grading.settings import Settings
-from harness import cli
+from harness import cli, released_course
 
 A01, A03 = "01_parameter_access", "03_initialisation"
 
@@ -274,7 +273,7 @@ class Class:
 def grade(course_dir: Path, folder: Path, kind: str, students: set[str] | None = None) -> Run:
     """A freshly released course graded with ``kind`` kernels: the class (or these students of it) written with
     their attacks aimed at this course, taken into submitted/ and fingerprinted, then autograded by the CLI."""
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
     listener.setblocking(False)
     everyone: dict[str, tuple[str, dict[str, str], *tuple[list[str], ...]]] = {

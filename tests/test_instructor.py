@@ -7,10 +7,9 @@ import pytest
 
 from grading import course
 from grading.demo.classes import VANDAL
-from grading.pipeline.commands import release
 from grading.reports.tables import read
 from grading.sandbox import confine
-from harness import cli
+from harness import cli, released_course
 
 SANDBOX = confine.probe()
 needs_sandbox = pytest.mark.skipif(not SANDBOX.confined,
@@ -129,7 +128,7 @@ class TestDemo:
 
 def test_an_lms_zip_is_graded_like_a_folder(tmp_path):
     course_dir = tmp_path / "course"
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     assignment = course.assignments()[0]
     released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
     archive = tmp_path / "download.zip"

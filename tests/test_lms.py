@@ -12,9 +12,8 @@ from grading import course
 from grading.demo.submissions import fill, reference_answers
 from grading.intake import lms
 from grading.intake.collect import collect
-from grading.pipeline.commands import release
 from grading.reports.tables import read
-from harness import cli
+from harness import cli, released_course
 
 FIRST, SECOND = course.assignments()[:2]
 SOLUTION = {a: course.SOLUTIONS / a / f"{course.NOTEBOOK}.ipynb" for a in course.assignments()}
@@ -205,7 +204,7 @@ def test_links_in_a_submission_are_never_followed(tmp_path, course_dir, notebook
 
 def test_a_canvas_zip_is_graded_through_the_cli(tmp_path):
     course_dir = tmp_path / "course"
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     released = course_dir / "release" / SECOND / f"{course.NOTEBOOK}.ipynb"
     correct = nbformat.writes(fill(released, reference_answers(SECOND)))
     download = tmp_path / "download.zip"

@@ -13,10 +13,9 @@ import pytest
 from grading import course
 from grading.demo.submissions import fill, reference_answers
 from grading.gradebook import cell_scores
-from grading.pipeline.commands import release
 from grading.pipeline.execute import CUT, ERROR_CHARS, BoundedExecute, size, trim_error
 from grading.reports.tables import read
-from harness import cli
+from harness import cli, released_course
 
 A01 = "01_parameter_access"
 KEPT = 1_000_000
@@ -46,7 +45,7 @@ def outputs_size(cell: nbformat.NotebookNode) -> int:
 def graded(tmp_path_factory):
     """The class above, released, submitted and autograded through the command line."""
     course_dir = tmp_path_factory.mktemp("flood_course")
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     submissions = tmp_path_factory.mktemp("flood_class")
     released = course_dir / "release" / A01 / f"{course.NOTEBOOK}.ipynb"
     for student, answers in STUDENTS.items():

@@ -23,9 +23,8 @@ from browser_harness import free_port, jupyter_lab
 from grading import course
 from grading.cli import parser
 from grading.demo.classes import build_bench_class
-from grading.pipeline.commands import release
 from grading.reports.tables import read
-from harness import cli
+from harness import cli, released_course
 from postgres_server import PostgresServer, postgres_missing
 
 STUDENTS = 4  # x 4 assignments: 16 notebooks, see on_postgres
@@ -60,7 +59,7 @@ def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int],
     """(assignment, student number mod 2) -> cell scores on SQLite: the bench class holds two notebooks per
     assignment (even students right, odd ones partly wrong), so grading s000 and s001 grades every kind."""
     course_dir = tmp_path_factory.mktemp("sqlite") / "course"
-    release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     submissions = tmp_path_factory.mktemp("two_students")
     build_bench_class(course_dir / "release", course.assignments(), submissions, 2)
     cli(course_dir, "autograde", str(submissions), "--jobs", "2")

@@ -24,10 +24,9 @@ from grading import course
 from grading.demo.classes import damages, first_function, pasted, position, save, stripped
 from grading.demo.submissions import fill, reference_answers
 from grading.intake.repair import Repair, repair, repair_file, tracked_id
-from grading.pipeline import commands
 from grading.pipeline.execute import CHECKS
 from grading.reports.tables import read
-from harness import cli
+from harness import cli, released_course
 
 ANSWERS: dict[str | None, str] = {  # looked up by a cell's tracked id (None: not tracked)
     "double": "def double(x):\n    return 2 * x", "halve": "def halve(x):\n    return x / 2",
@@ -235,7 +234,7 @@ def test_repair_file_rewrites_only_a_repaired_notebook(tmp_path):
 
 def test_damaged_notebooks_keep_full_marks_through_the_cli(tmp_path):
     course_dir, submissions, assignment = tmp_path / "course", tmp_path / "class", "04_parameter_tying"
-    commands.release(course_dir)  # the release command, in this process
+    released_course(course_dir)  # a copy of one release (tests/harness.py)
     released = course_dir / "release" / assignment / f"{course.NOTEBOOK}.ipynb"
     ref, name = reference_answers(assignment), first_function(assignment)
     for student, damage in {"ada": lambda nb: nb, **damages(assignment)}.items():
