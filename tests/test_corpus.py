@@ -18,6 +18,7 @@ import html
 import importlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -141,6 +142,35 @@ def graded(tmp_path_factory, request) -> Graded:
     return Graded(harness, rosters, stock)
 
 
+# The line each notebook's part of `nbgrader validate`'s output starts with (its validate_and_print): a run over
+# several notebooks prints their parts one after another, in the order given.
+VERDICT = re.compile(r"^(?:Success! |VALIDATION FAILED ON |NOTEBOOK PASSED ON |THE TYPES OF |THE CONTENTS OF )", re.M)
+
+
+def validate_each(course_dir: Path, *args: str, notebooks: dict[str, Path]) -> dict[str, tuple[str, str]]:
+    """One `nbgrader validate ARGS NOTEBOOK...` over these notebooks: assignment -> (its part of the output, the
+    run's stderr). One nbgrader process instead of one per notebook (each kernel is still its own)."""
+    done = course.nbgrader(course_dir, "validate", *args, *map(str, notebooks.values()), check=False)
+    starts = [m.start() for m in VERDICT.finditer(done.stdout)]
+    assert len(starts) == len(notebooks), done.stdout + done.stderr
+    parts = [done.stdout[a:b] for a, b in zip(starts, [*starts[1:], len(done.stdout)])]
+    return {assignment: (part, done.stderr) for assignment, part in zip(notebooks, parts)}
+
+
+@pytest.fixture(scope="module")
+def validated(graded: Graded) -> dict[str, tuple[str, str]]:
+    """`nbgrader validate` of every assignment's source notebook (solutions and hidden tests)."""
+    return validate_each(graded.harness.dir, notebooks={a: course.SOLUTIONS / a / f"{course.NOTEBOOK}.ipynb"
+                                                        for a in ASSIGNMENTS})
+
+
+@pytest.fixture(scope="module")
+def inverted(graded: Graded) -> dict[str, tuple[str, str]]:
+    """`nbgrader validate --invert` of every assignment's student version, before any answer."""
+    return validate_each(graded.harness.dir, "--invert",
+                         notebooks={a: graded.harness.release(a) for a in ASSIGNMENTS})
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 class TestCorpus:
     """The corpus checks, for each assignment, on the one graded corpus."""
@@ -221,30 +251,28 @@ class TestCorpus:
                   if harness.scores(assignment, student) != scores}
         assert not differ, differ
 
-    def test_reference_solution_validates(self, graded, assignment):
+    def test_reference_solution_validates(self, validated, assignment):
         """`nbgrader validate` passes on the source notebook (solutions + hidden tests), and without a warning
         (a test cell that leaves a value as its result makes nbgrader warn, or read it as partial credit)."""
-        harness = graded.harness
-        done = course.nbgrader(harness.dir, "validate", str(course.SOLUTIONS / assignment / "exercises.ipynb"))
-        assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
-        assert not [line for line in done.stderr.splitlines() if "App | WARNING" in line], done.stderr
+        shown, stderr = validated[assignment]
+        assert shown.startswith("Success! Your notebook passes all the tests."), shown + stderr
+        assert not [line for line in stderr.splitlines() if "App | WARNING" in line], stderr
 
     def test_feedback_shows_the_same_block_as_the_notebook(self, graded, assignment):
         """The feedback HTML of a wrong answer shows its visible test's failure block, hint included, and no
         frame of the checks."""
         harness, roster = graded.harness, graded.rosters[assignment]
         student, function, hint = next(v for v in visible_hints(assignment, roster) if v[2] is not HIDDEN_ONLY)
-        course.nbgrader(harness.dir, "generate_feedback", assignment, "--student", student, "--force")
+        done = course.course_api(harness.dir).generate_feedback(assignment, student)  # what feedback runs
+        assert done["success"], done
         page = (harness.dir / "feedback" / student / assignment / f"{course.NOTEBOOK}.html").read_text()
         text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
         assert hint is not None  # HIDDEN_ONLY variants were left out above
         assert hint in text and "guard.py" not in text
 
-    def test_release_fails_every_test(self, graded, assignment):
+    def test_release_fails_every_test(self, inverted, assignment):
         """`nbgrader validate --invert` on the student version: every test fails before any answer."""
-        harness = graded.harness
-        done = course.nbgrader(harness.dir, "validate", "--invert", str(harness.release(assignment)),
-                               check=False)
-        assert "Success! The notebook does not pass any tests." in done.stdout, done.stdout + done.stderr
+        shown, stderr = inverted[assignment]
+        assert shown.startswith("Success! The notebook does not pass any tests."), shown + stderr
 
 
