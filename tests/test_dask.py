@@ -33,7 +33,7 @@ from grading.demo.classes import build_bench_class
 from grading.pipeline.split import differences
 from grading.reports.tables import read
 from grading.status import Outcome, Status
-from harness import cli
+from harness import cli, released_course
 
 ASSIGNMENTS = ["01_parameter_access", "04_parameter_tying"]
 VICTIM = ("s000", "01_parameter_access")  # the submission whose worker is killed twice
@@ -54,7 +54,7 @@ def rows(course_dir: Path) -> tuple[Grades, Cells]:
 def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(a released course directory, the class folder built from its release), released once for the module."""
     root = tmp_path_factory.mktemp("released")
-    cli(root / "course", "release")
+    released_course(root / "course")  # a copy of one release (tests/harness.py)
     build_bench_class(root / "course" / "release", ASSIGNMENTS, root / "class", 2)
     return root / "course", root / "class"
 

@@ -53,7 +53,11 @@ def bench(students: int, settings: Settings, db_url: str | None = None, assignme
         base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
         server = stack.enter_context(scratch_database(db_url)) if db_url else None
         release(base_dir)
-        release(ours_dir, server)
+        if server is None:  # the same release on SQLite: a copy, its config rewritten for its place
+            shutil.copytree(base_dir, ours_dir)
+            course.prepare(ours_dir)
+        else:
+            release(ours_dir, server)
         build_bench_class(base_dir / "release", assignments, class_dir, students)
         start = time.monotonic()
         if server is None and scheduler is None:
