@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import subprocess
 import sys
@@ -83,3 +84,21 @@ def cli(course_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=course.nbgrader_env(), timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
+
+
+# The line each notebook's part of `nbgrader validate`'s output starts with (its validate_and_print): a run over
+# several notebooks prints their parts one after another, in the order given.
+VERDICT = re.compile(r"^(?:Success! |VALIDATION FAILED ON |NOTEBOOK PASSED ON |THE TYPES OF |THE CONTENTS OF )", re.M)
+
+
+def validate_each(notebooks: dict[str, Path], *args: str, cwd: Path,
+                  env: dict[str, str] | None = None) -> dict[str, tuple[str, str]]:
+    """One `nbgrader validate ARGS NOTEBOOK...` run from ``cwd`` (whose nbgrader_config.py it reads; it validates
+    each notebook in that notebook's folder): name -> (that notebook's part of the output, the run's stderr). One
+    nbgrader process instead of one per notebook; each notebook still gets its own kernel."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", *args, *map(str, notebooks.values())],
+                          cwd=cwd, env=env or course.nbgrader_env(), capture_output=True, text=True, timeout=1200)
+    starts = [m.start() for m in VERDICT.finditer(done.stdout)]
+    assert len(starts) == len(notebooks), done.stdout + done.stderr
+    parts = [done.stdout[a:b] for a, b in zip(starts, [*starts[1:], len(done.stdout)])]
+    return {name: (part, done.stderr) for name, part in zip(notebooks, parts)}

@@ -18,7 +18,6 @@ import html
 import importlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -28,7 +27,7 @@ from grading import course
 from grading.course import grade_id
 from grading.demo.submissions import reference_answers
 from grading.gradebook import CellScore
-from harness import CourseUnderTest, cli
+from harness import CourseUnderTest, cli, validate_each
 
 ASSIGNMENTS = course.assignments()
 
@@ -142,33 +141,17 @@ def graded(tmp_path_factory, request) -> Graded:
     return Graded(harness, rosters, stock)
 
 
-# The line each notebook's part of `nbgrader validate`'s output starts with (its validate_and_print): a run over
-# several notebooks prints their parts one after another, in the order given.
-VERDICT = re.compile(r"^(?:Success! |VALIDATION FAILED ON |NOTEBOOK PASSED ON |THE TYPES OF |THE CONTENTS OF )", re.M)
-
-
-def validate_each(course_dir: Path, *args: str, notebooks: dict[str, Path]) -> dict[str, tuple[str, str]]:
-    """One `nbgrader validate ARGS NOTEBOOK...` over these notebooks: assignment -> (its part of the output, the
-    run's stderr). One nbgrader process instead of one per notebook (each kernel is still its own)."""
-    done = course.nbgrader(course_dir, "validate", *args, *map(str, notebooks.values()), check=False)
-    starts = [m.start() for m in VERDICT.finditer(done.stdout)]
-    assert len(starts) == len(notebooks), done.stdout + done.stderr
-    parts = [done.stdout[a:b] for a, b in zip(starts, [*starts[1:], len(done.stdout)])]
-    return {assignment: (part, done.stderr) for assignment, part in zip(notebooks, parts)}
-
-
 @pytest.fixture(scope="module")
 def validated(graded: Graded) -> dict[str, tuple[str, str]]:
     """`nbgrader validate` of every assignment's source notebook (solutions and hidden tests)."""
-    return validate_each(graded.harness.dir, notebooks={a: course.SOLUTIONS / a / f"{course.NOTEBOOK}.ipynb"
-                                                        for a in ASSIGNMENTS})
+    return validate_each({a: course.SOLUTIONS / a / f"{course.NOTEBOOK}.ipynb" for a in ASSIGNMENTS},
+                         cwd=graded.harness.dir)
 
 
 @pytest.fixture(scope="module")
 def inverted(graded: Graded) -> dict[str, tuple[str, str]]:
     """`nbgrader validate --invert` of every assignment's student version, before any answer."""
-    return validate_each(graded.harness.dir, "--invert",
-                         notebooks={a: graded.harness.release(a) for a in ASSIGNMENTS})
+    return validate_each({a: graded.harness.release(a) for a in ASSIGNMENTS}, "--invert", cwd=graded.harness.dir)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from nbclient import NotebookClient
 from corpus import HIDDEN_ONLY
 from grading import course
 from grading.demo.submissions import fill, reference_answers
-from harness import CourseUnderTest
+from harness import CourseUnderTest, validate_each
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "grading.hidden", "_hidden(")
+ASSIGNMENTS = course.assignments()
 
 
 def student_env() -> dict[str, str]:
@@ -28,28 +28,43 @@ def student_env() -> dict[str, str]:
     return env
 
 
-def validate(folder: Path, answers: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`nbgrader validate exercises.ipynb` run in a copy of the released folder filled with these answers."""
-    nbformat.write(fill(folder / f"{course.NOTEBOOK}.ipynb", answers), folder / f"{course.NOTEBOOK}.ipynb")
-    return subprocess.run([sys.executable, "-m", "nbgrader", "validate", f"{course.NOTEBOOK}.ipynb"], cwd=folder,
-                          env=student_env(), capture_output=True, text=True, timeout=600)
+def first_caught_wrong_answer(assignment: str) -> tuple[str, str, str]:
+    """(function, source, hint) of the first wrong answer of the corpus that a visible test catches."""
+    wrong = importlib.import_module(f"corpus.a{assignment[:2]}").WRONG
+    return next((f, source, hint) for f, vs in wrong.items() for _, source, hint in vs if hint is not HIDDEN_ONLY)
 
 
-class ReleaseTests:
-    """Checks on the release of one assignment; one subclass per assignment."""
+@pytest.fixture(scope="module")
+def release_dirs(tmp_path_factory) -> dict[str, Path]:
+    """Each assignment's release folder, copied where a student would unpack it."""
+    harness = CourseUnderTest(tmp_path_factory.mktemp("release"))
+    return {a: shutil.copytree(harness.release(a).parent, tmp_path_factory.mktemp(f"student_{a}"),
+                               dirs_exist_ok=True) for a in ASSIGNMENTS}
 
-    assignment: str
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def release_dir(cls, tmp_path_factory) -> Path:
-        """The assignment's release folder, copied where a student would unpack it."""
-        harness = CourseUnderTest(tmp_path_factory.mktemp(f"release_{cls.assignment}"))
-        student_dir = tmp_path_factory.mktemp(f"student_{cls.assignment}")
-        shutil.copytree(harness.release(cls.assignment).parent, student_dir, dirs_exist_ok=True)
-        return student_dir
+@pytest.fixture(scope="module")
+def validated(release_dirs, tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """`nbgrader validate` as a student runs it (the released folder's config, a plain environment) on a copy of
+    every release filled with the reference answers ("<assignment> right"), and on one with the first wrong answer
+    a visible test catches ("<assignment> wrong"); one nbgrader run, each notebook validated in its own folder."""
+    notebooks = {}
+    for assignment, folder in release_dirs.items():
+        function, source, _ = first_caught_wrong_answer(assignment)
+        for kind, answers in [("right", reference_answers(assignment)),
+                              ("wrong", {**reference_answers(assignment), function: source})]:
+            copy = shutil.copytree(folder, tmp_path_factory.mktemp(f"{kind}_{assignment}"), dirs_exist_ok=True)
+            path = copy / f"{course.NOTEBOOK}.ipynb"
+            nbformat.write(fill(path, answers), path)
+            notebooks[f"{assignment} {kind}"] = path
+    return validate_each(notebooks, cwd=next(iter(notebooks.values())).parent, env=student_env())
 
-    def test_release_holds_no_hidden_test(self, release_dir):
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+class TestRelease:
+    """Checks on the release of each assignment."""
+
+    def test_release_holds_no_hidden_test(self, release_dirs, assignment):
+        release_dir = release_dirs[assignment]
         for path in release_dir.rglob("*"):
             if path.is_file() and path.suffix in (".ipynb", ".py"):
                 text = path.read_text()
@@ -57,10 +72,11 @@ class ReleaseTests:
                 assert not leaked, f"{path.relative_to(release_dir)} contains {leaked}"
         assert not list(release_dir.rglob("hidden")), "a hidden folder was released"
 
-    def test_visible_tests_pass_without_the_repository(self, release_dir):
+    def test_visible_tests_pass_without_the_repository(self, release_dirs, assignment):
         """A student's plain environment: the released folder, the pinned packages, no `grading`. No test cell
         leaves a value as its result: nbgrader would read a number as partial credit."""
-        nb = fill(release_dir / f"{course.NOTEBOOK}.ipynb", reference_answers(self.assignment))
+        release_dir = release_dirs[assignment]
+        nb = fill(release_dir / f"{course.NOTEBOOK}.ipynb", reference_answers(assignment))
         probe = nbformat.v4.new_code_cell("import importlib.util; print(importlib.util.find_spec('grading'))")
         nb.cells.append(probe)
         NotebookClient(nb, timeout=60, kernel_name="python3").execute(env=student_env(), cwd=str(release_dir))
@@ -74,27 +90,19 @@ class ReleaseTests:
         assert not stderr, stderr
         assert not results, f"test cells that leave a value: {results}"
 
-    def test_validate_succeeds_without_a_warning_on_correct_answers(self, release_dir, tmp_path):
-        folder = shutil.copytree(release_dir, tmp_path / "student")
-        done = validate(folder, reference_answers(self.assignment))
-        assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
-        warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]  # nbgrader's or the kernel's
-        assert not warnings, done.stderr
+    def test_validate_succeeds_without_a_warning_on_correct_answers(self, validated, assignment):
+        shown, stderr = validated[f"{assignment} right"]
+        assert shown.startswith("Success! Your notebook passes all the tests."), shown + stderr
+        warnings = [line for line in stderr.splitlines() if "WARNING" in line]  # nbgrader's or the kernel's
+        assert not warnings, stderr
 
-    def test_validate_names_the_failing_cell_and_keeps_the_hint_whole(self, release_dir, tmp_path):
+    def test_validate_names_the_failing_cell_and_keeps_the_hint_whole(self, validated, assignment):
         """The first wrong answer of the corpus that a visible test catches: nbgrader validate shows that test
         cell and the hint, whose lines it does not cut."""
-        wrong = importlib.import_module(f"corpus.a{self.assignment[:2]}").WRONG
-        function, (_, source, hint) = next((f, v) for f, vs in wrong.items() for v in vs if v[2] is not HIDDEN_ONLY)
-        folder = shutil.copytree(release_dir, tmp_path / "student")
-        done = validate(folder, {**reference_answers(self.assignment), function: source})
-        assert "VALIDATION FAILED ON" in done.stdout, done.stdout
-        assert f"check_{function}({function}" in done.stdout, done.stdout
-        assert hint in " ".join(done.stdout.split()) and "guard.py" not in done.stdout, done.stdout
-        cut = [line for line in done.stdout.splitlines() if len(line) > 87 and line.endswith("...")]  # cut by validate
+        function, _, hint = first_caught_wrong_answer(assignment)
+        shown, _ = validated[f"{assignment} wrong"]
+        assert shown.startswith("VALIDATION FAILED ON"), shown
+        assert f"check_{function}({function}" in shown, shown
+        assert hint in " ".join(shown.split()) and "guard.py" not in shown, shown
+        cut = [line for line in shown.splitlines() if len(line) > 87 and line.endswith("...")]  # cut by validate
         assert not cut, cut
-
-
-for _assignment in course.assignments():
-    _name = f"TestRelease{_assignment[:2]}"
-    globals()[_name] = type(_name, (ReleaseTests,), {"assignment": _assignment})
