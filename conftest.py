@@ -26,8 +26,8 @@ QUICK = {"tests/test_lint.py", "tests/test_tables.py", "tests/test_feedback_filt
 # The slowest scopes (an xdist work unit: a test class, or a module's functions), slowest first: xdist hands them
 # out in this order (pyproject's --no-loadscope-reorder), so the two workers do not end with one of them left on a
 # long class while the other idles. Measured with --durations; everything else follows in collection order.
-SLOWEST_FIRST = ["tests/test_corpus.py::TestCorpus", "tests/test_postgres.py", "tests/test_dask.py", "tests/test_hostile.py",
-                 "tests/test_instructor.py::TestDemo", "tests/test_release.py::TestRelease",
+SLOWEST_FIRST = ["tests/test_corpus.py::TestCorpus", "tests/test_postgres.py", "tests/test_dask.py",
+                 "tests/test_hostile.py", "tests/test_instructor.py::TestDemo", "tests/test_release.py::TestRelease",
                  "tests/test_browser_student.py", "tests/test_browser_instructor.py", "tests/test_outputs.py",
                  "tests/test_i18n_grading.py", "tests/test_repair.py", "tests/test_cli.py", "tests/test_instructor.py",
                  "tests/test_lms.py"]
