@@ -8,10 +8,12 @@ from postgres_server import INITDB, postgres_missing
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--all-kernels``: stock nbgrader in ordinary kernels grades the whole corpus, not a sample (for a release);
+    """``--all-kernels``: stock nbgrader in ordinary kernels grades the whole corpus, and fresh grading kernels the
+    whole hostile class, not a sample of each (for a release);
     ``--chinese-corpus``: the whole corpus is graded in Chinese release notebooks too (tests/test_i18n_grading.py)."""
     parser.addoption("--all-kernels", action="store_true",
-                     help="compare stock nbgrader's scores with ours on every corpus submission, not a sample")
+                     help="compare stock nbgrader's scores with ours on every corpus submission, and fresh kernels' with "
+                          "warm ones' on every hostile one, not a sample")
     parser.addoption("--chinese-corpus", action="store_true",
                      help="grade the whole corpus in English and in Chinese release notebooks and compare every score")
 
