@@ -12,8 +12,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     whole hostile class, not a sample of each (for a release);
     ``--chinese-corpus``: the whole corpus is graded in Chinese release notebooks too (tests/test_i18n_grading.py)."""
     parser.addoption("--all-kernels", action="store_true",
-                     help="compare stock nbgrader's scores with ours on every corpus submission, and fresh kernels' with "
-                          "warm ones' on every hostile one, not a sample")
+                     help="compare stock nbgrader's scores with ours on every corpus submission, and fresh "
+                          "kernels' with warm ones' on every hostile one, not a sample")
     parser.addoption("--chinese-corpus", action="store_true",
                      help="grade the whole corpus in English and in Chinese release notebooks and compare every score")
 
