@@ -1,5 +1,6 @@
 """Hostile submissions, graded as a class is: `python -m grading autograde` in sandboxed grading kernels
-(warm ones, and fresh ones, which must agree on every cell).
+(warm ones, and fresh ones for a sample of one student of each kind, everyone with ``--all-kernels``, which must
+agree on every cell).
 
 Each hostile student answers one function wrongly and tries to make its tests pass anyway
 (monkeypatching what the checks call, replacing the checks, hijacking the IPython shell,
