@@ -108,6 +108,13 @@ def prepare(course_dir: Path, db_url: str | None = None) -> Path:
     return course_dir
 
 
+def copy(course_dir: Path, into: Path) -> Path:
+    """Another course directory with the same release and SQLite gradebook, its config rewritten for its own place
+    (nbgrader's release is the same each time, and takes seconds)."""
+    shutil.copytree(course_dir, into, dirs_exist_ok=True)
+    return prepare(into)
+
+
 def nbgrader_env() -> dict[str, str]:
     """Environment for nbgrader subprocesses: this interpreter's bin first (nbgrader runs alembic)."""
     env = dict(os.environ)

@@ -28,8 +28,7 @@ def released_course(course_dir: Path) -> Path:
         atexit.register(shutil.rmtree, scratch, True)
         commands.release(scratch / "course")
         _TEMPLATE.append(scratch / "course")
-    shutil.copytree(_TEMPLATE[0], course_dir, dirs_exist_ok=True)
-    return course.prepare(course_dir)
+    return course.copy(_TEMPLATE[0], course_dir)
 
 
 class CourseUnderTest:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -59,16 +58,10 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "course", root / "class"
 
 
-def copy_of(released: Path, into: Path) -> Path:
-    """Another course directory with the same release and gradebook (its config rewritten for its own place)."""
-    shutil.copytree(released, into)
-    return course.prepare(into)
-
-
 @pytest.fixture(scope="module")
 def on_jobs(released: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Grades, Cells]:
     """The class's rows graded here with ``--jobs 2``, as without Dask."""
-    course_dir = copy_of(released[0], tmp_path_factory.mktemp("jobs") / "course")
+    course_dir = course.copy(released[0], tmp_path_factory.mktemp("jobs") / "course")
     cli(course_dir, "autograde", str(released[1]), "--jobs", "2")
     return rows(course_dir)
 
@@ -78,7 +71,7 @@ def on_cluster(released: tuple[Path, Path], tmp_path_factory: pytest.TempPathFac
     """The class graded on ``local:2`` while the worker grading VICTIM is killed twice, then graded again twice:
     the rows and stderr of each run, and the processes left running after the first."""
     root = tmp_path_factory.mktemp("cluster")
-    course_dir = copy_of(released[0], root / "course")
+    course_dir = course.copy(released[0], root / "course")
     scratch = root / "tmp"  # the run's TMPDIR: the workers' scratch courses and kernelspecs are below it
     scratch.mkdir()
     run = subprocess.Popen([sys.executable, "-m", "grading", "--course-dir", str(course_dir), "autograde",

@@ -53,9 +53,8 @@ def bench(students: int, settings: Settings, db_url: str | None = None, assignme
         base_dir, ours_dir, class_dir = Path(tmp) / "base", Path(tmp) / "ours", Path(tmp) / "class"
         server = stack.enter_context(scratch_database(db_url)) if db_url else None
         release(base_dir)
-        if server is None:  # the same release on SQLite: a copy, its config rewritten for its place
-            shutil.copytree(base_dir, ours_dir)
-            course.prepare(ours_dir)
+        if server is None:  # the same release on SQLite
+            course.copy(base_dir, ours_dir)
         else:
             release(ours_dir, server)
         build_bench_class(base_dir / "release", assignments, class_dir, students)
