@@ -5,8 +5,8 @@ Each worker runs nbgrader's own ``Autograde`` converter in-process for one stude
 removes its other per-notebook overheads), with the notebook's kernel of the configured
 kind: ``warm`` (forked from a pristine parent that has imported torch, see :mod:`grading.sandbox`)
 or ``fresh`` (a new interpreter per notebook); both limited and sandboxed by
-:mod:`grading.sandbox.kernel`. Workers are forked from this process, which has imported nbgrader
-while the fork server imports torch. Gradebook writes from several workers go through
+:mod:`grading.sandbox.kernel`. Workers are forked from this process, which has imported nbgrader,
+and the judge while the fork server imports torch. Gradebook writes from several workers go through
 SQLite's own locking with a generous busy timeout.
 
 A submission's status is decided from data, never from log text: the exception that ended its
@@ -235,10 +235,14 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         provider = stack.enter_context(kernels(settings.kernel, env))
         tqdm.write(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)  # above the bar
         env, kernel_name = provider.env(), provider.name
-        # Forked at the first submit (this process has no thread), the workers start with nbgrader imported.
+        # Forked at the first submit (this process starts no Python thread), the workers start with nbgrader imported.
         pool = stack.enter_context(ProcessPoolExecutor(
             max_workers=settings.jobs, mp_context=get_context("fork"), initializer=start_worker,
             initargs=(str(course_dir), env, os.getpid())))
+        # The judge (torch) is imported once, here while the fork server preloads, rather than by each worker: that
+        # saves a worker's CPU second per run. One thread, as a worker importing it under ONE_THREAD would have.
+        from . import judge
+        judge.torch.set_num_threads(1)
         provider.wait_ready()
         futures = {pool.submit(grade_one, a, s, settings.nbgrader_args(), kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}
