@@ -1,9 +1,15 @@
-"""What the browser and database tests need from this machine, said at the top of every test run."""
+"""What the browser and database tests need from this machine, said at the top of every test run; the tests'
+options; the session fixtures that modules the root conftest.py's SAME_WORKER puts on one xdist worker share."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from browser_harness import CHROMIUM, chromium_missing
+from grading import course
+from grading.demo.classes import build_bench_class
+from harness import cli, released_course
 from postgres_server import INITDB, postgres_missing
 
 
@@ -24,3 +30,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     database = postgres_missing()
     return [f"browser tests: {f'skipped: {browser}' if browser else f'Chromium at {CHROMIUM}'}",
             f"PostgreSQL tests: {f'skipped: {database}' if database else f'server from {INITDB[-1].parent}'}"]
+
+
+@pytest.fixture(scope="session")
+def pairs_on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(course directory, class folder): the bench class of two students, ``s000`` right and ``s001`` partly wrong
+    in every assignment, graded on SQLite with ``--jobs 2`` as without PostgreSQL or Dask; what test_postgres and
+    test_dask compare their gradings with, graded once."""
+    course_dir = released_course(tmp_path_factory.mktemp("on_sqlite") / "course")  # a copy of one release
+    submissions = tmp_path_factory.mktemp("two_students")
+    build_bench_class(course_dir / "release", course.assignments(), submissions, 2)
+    cli(course_dir, "autograde", str(submissions), "--jobs", "2")
+    return course_dir, submissions

@@ -2,11 +2,11 @@
 drives it, plus the checks on what a worker may return.
 
 One small class (2 students x 2 assignments: right and partly wrong notebooks, one with a hand-graded cell) is
-released once and graded twice for the module: with ``--jobs 2``, and on a local cluster of two workers while the
-test kills, twice, the worker grading one submission. That row must read ``error`` and every other equal the
-``--jobs`` grading; no kernel may be left running; a rerun grades only that submission, after which the whole class
-equals the ``--jobs`` grading cell by cell (that rerun on a ``dask scheduler`` and a ``dask worker`` started as
-README says, reached at its ``tcp://`` address), and one more rerun grades nothing.
+graded with ``--jobs 2`` (as part of test_postgres's class on SQLite, tests/conftest.py), and on a local cluster of
+two workers while the test kills, twice, the worker grading one submission. That row must read ``error`` and every
+other equal the ``--jobs`` grading; no kernel may be left running; a rerun grades only that submission, after which
+the whole class equals the ``--jobs`` grading cell by cell (that rerun on a ``dask scheduler`` and a ``dask worker``
+started as README says, reached at its ``tcp://`` address), and one more rerun grades nothing.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def rows(course_dir: Path) -> tuple[Grades, Cells]:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(a released course directory, the class folder built from its release), released once for the module."""
+    """(a released course directory, the class folder: ASSIGNMENTS of the bench class of tests/conftest.py)."""
     root = tmp_path_factory.mktemp("released")
     released_course(root / "course")  # a copy of one release (tests/harness.py)
     build_bench_class(root / "course" / "release", ASSIGNMENTS, root / "class", 2)
@@ -59,11 +59,12 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def on_jobs(released: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Grades, Cells]:
-    """The class's rows graded here with ``--jobs 2``, as without Dask."""
-    course_dir = course.copy(released[0], tmp_path_factory.mktemp("jobs") / "course")
-    cli(course_dir, "autograde", str(released[1]), "--jobs", "2")
-    return rows(course_dir)
+def on_jobs(pairs_on_sqlite: tuple[Path, Path]) -> tuple[Grades, Cells]:
+    """The class's rows graded with ``--jobs 2``, as without Dask: those of ASSIGNMENTS in the same notebooks
+    graded once for test_postgres too (tests/conftest.py)."""
+    grades, cells = rows(pairs_on_sqlite[0])
+    return ({key: row for key, row in grades.items() if key[1] in ASSIGNMENTS},
+            {key: score for key, score in cells.items() if key[1] in ASSIGNMENTS})
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """The course's gradebook on a real PostgreSQL server, driven through the command line as an instructor drives it.
 
-One server for the module (tests/postgres_server.py). A class of 16 notebooks (4 students, 4 assignments) is
+One server for the module (tests/postgres_server.py). A class of 8 notebooks (2 students, 4 assignments) is
 released with ``--db-url`` and graded once with ``--jobs 2``; its scores must equal those of the same notebooks
-graded on SQLite, the database must hold every row, and nbgrader's own tools must read it. Then the faults: a
-server that refuses connections at the start, and one that restarts in the middle of a run.
+graded on SQLite (tests/conftest.py), the database must hold every row, and nbgrader's own tools must read it.
+Then the faults: a server that refuses connections at the start, and one that restarts in the middle of a run.
 """
 from __future__ import annotations
 
@@ -18,16 +18,18 @@ from typing import cast
 
 import pytest
 from nbgrader.api import Gradebook
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from browser_harness import free_port, jupyter_lab
 from grading import course
 from grading.cli import parser
-from grading.demo.classes import build_bench_class
+from grading.gradebook import scratch_database, shown
 from grading.reports.tables import read
-from harness import cli, released_course
+from harness import cli
 from postgres_server import PostgresServer, postgres_missing
 
-STUDENTS = 4  # x 4 assignments: 16 notebooks, see on_postgres
+STUDENTS = 2  # x 4 assignments: 8 notebooks, see on_postgres
 RESTARTED = ["s000", "s001"]  # a right and a partly wrong student, in two assignments: 4 notebooks graded again
 RESTARTED_IN = course.assignments()[:2]  # while the server restarts
 
@@ -56,30 +58,26 @@ def graded_cells(reports: Path) -> dict[tuple[str, str], Scores]:
 
 
 @pytest.fixture(scope="module")
-def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Scores]:
+def on_sqlite(pairs_on_sqlite: tuple[Path, Path]) -> dict[tuple[str, int], Scores]:
     """(assignment, student number mod 2) -> cell scores on SQLite: the bench class holds two notebooks per
-    assignment (even students right, odd ones partly wrong), so grading s000 and s001 grades every kind."""
-    course_dir = tmp_path_factory.mktemp("sqlite") / "course"
-    released_course(course_dir)  # a copy of one release (tests/harness.py)
-    submissions = tmp_path_factory.mktemp("two_students")
-    build_bench_class(course_dir / "release", course.assignments(), submissions, 2)
-    cli(course_dir, "autograde", str(submissions), "--jobs", "2")
-    cells = graded_cells(course_dir / "reports")
+    assignment (even students right, odd ones partly wrong), so grading s000 and s001 grades every kind
+    (tests/conftest.py)."""
+    cells = graded_cells(pairs_on_sqlite[0] / "reports")
     return {(a, k): cells[(f"s{k:03d}", a)] for a in course.assignments() for k in (0, 1)}
 
 
 @pytest.fixture(scope="module")
-def on_postgres(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+def on_postgres(postgres: PostgresServer, pairs_on_sqlite: tuple[Path, Path],
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """(course directory, class folder, gradebook URL): the class released and graded on PostgreSQL.
 
-    Four students per assignment, alternately right and partly wrong: with ``--jobs 2`` both workers write the
-    scores of right and of wrong notebooks of every assignment while the other writes too, which is what the
-    gradebook must survive; the 200-notebook scale is `python -m grading bench --db-url`'s to time."""
+    The class graded on SQLite (tests/conftest.py): a right and a partly wrong student per assignment, 8 notebooks.
+    With ``--jobs 2`` both workers write scores of right and of wrong notebooks while the other writes too, which is
+    what the gradebook must survive; the 200-notebook scale is `python -m grading bench --db-url`'s to time."""
     url = postgres.create_database("course")
     course_dir = tmp_path_factory.mktemp("postgres") / "course"
     cli(course_dir, "release", "--db-url", url)
-    submissions = tmp_path_factory.mktemp("class")
-    build_bench_class(course_dir / "release", course.assignments(), submissions, STUDENTS)
+    submissions = pairs_on_sqlite[1]  # read only: autograde copies it into the course
     cli(course_dir, "autograde", str(submissions), "--jobs", "2")
     return course_dir, submissions, url
 
@@ -210,14 +208,21 @@ def test_a_server_restart_mid_run_leaves_no_submission_missing(on_postgres: tupl
     assert all(cells[key] == expected(on_sqlite, *key) for key in rows)
 
 
-def test_bench_grades_one_class_on_sqlite_and_on_postgres(postgres: PostgresServer, tmp_path: Path) -> None:
+def test_bench_s_scratch_database_is_new_and_dropped_even_while_in_use(postgres: PostgresServer) -> None:
+    """What `bench --db-url` grades in: a new database, dropped after even if a connection is left open, its password
+    never shown. Grading on PostgreSQL is this module's class; bench's comparison, its smoke test in test_instructor.
+    """
     before = postgres.databases()
-    done = cli(tmp_path / "unused", "bench", "--students", "1", "--assignment", course.assignments()[0],
-               "--db-url", postgres.url("postgres"))
-    assert re.search(r"SQLite gradebook: +[\d.]+ s", done.stdout), done.stdout
-    assert re.search(r"PostgreSQL gradebook: +[\d.]+ s", done.stdout), done.stdout
-    assert "scores identical: True" in done.stdout and postgres.password not in done.stdout
-    assert postgres.databases() == before  # the scratch database is gone
+    with scratch_database(postgres.url("postgres")) as url:
+        name = make_url(url).database
+        assert name not in before and name in postgres.databases()
+        left_open = create_engine(url).connect()  # as a crashed worker would leave one, in a transaction
+        left_open.execute(text("CREATE TABLE grade (score float)"))
+        assert postgres.password not in shown(url)
+    assert postgres.databases() == before
+    with pytest.raises(OperationalError, match="terminating connection"):  # DROP ... WITH (FORCE) cut it
+        left_open.execute(text("SELECT 1"))
+    left_open.invalidate()
 
 
 def test_bench_wants_a_postgres_url() -> None:
