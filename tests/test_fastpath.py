@@ -12,11 +12,35 @@ import zmq
 from nbgrader.nbgraderformat import MetadataValidator
 
 from grading.course import ROOT
-from grading.pipeline.fastpath import CheckedSchemas, QuickKernelClient, QuickKernelManager
+from grading.pipeline.fastpath import (
+    STOCK_GRADEBOOK_VERSION,
+    CheckedSchemas,
+    QuickKernelClient,
+    QuickKernelManager,
+    gradebook_version,
+    install_gradebook_version,
+)
 from grading.sandbox.channel import MAX_MESSAGE_BYTES, BoundedKernelClient
 
 GOOD = {"grade": True, "grade_id": "test_x", "locked": True, "points": 1, "schema_version": 3, "solution": False,
         "task": False}
+
+
+def test_a_new_gradebook_gets_the_revision_alembic_heads_prints(tmp_path):
+    """The in-process revision is the one nbgrader's own `alembic heads` run gives, and a gradebook made with the
+    fast path on is stamped with it (so nbgrader's later migrations start from the right place)."""
+    from nbgrader import api
+    from sqlalchemy import create_engine, text
+
+    stock = STOCK_GRADEBOOK_VERSION()
+    assert gradebook_version() == stock
+    install_gradebook_version()  # what course_api and the workers do
+    assert api.get_alembic_version is gradebook_version
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with api.Gradebook(url):
+        pass
+    with create_engine(url).connect() as db:
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == stock
 
 
 @pytest.mark.parametrize("metadata", [GOOD, {**GOOD, "points": "one"}, {**GOOD, "grade": "yes"},

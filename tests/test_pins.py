@@ -111,13 +111,14 @@ print(json.dumps({pins.SHARED_GRADEBOOK.what: all(
                       for m in fastpath.GRADEBOOK_USERS),
                   pins.CHECKED_SCHEMAS.what: __import__("nbgrader.nbgraderformat.common", fromlist=["_"]).jsonschema
                       is not jsonschema,
-                  pins.QUICK_KERNELS.what: execute.BoundedExecute.manager_class is fastpath.QuickKernelManager}))
+                  pins.QUICK_KERNELS.what: execute.BoundedExecute.manager_class is fastpath.QuickKernelManager,
+                  pins.GRADEBOOK_VERSION.what: nbgrader.api.get_alembic_version is fastpath.gradebook_version}))
 """
 
 
 @pytest.mark.parametrize("package, off", [
     ("none-of-them", set()),
-    ("nbgrader", {pins.SHARED_GRADEBOOK, pins.CHECKED_SCHEMAS}),
+    ("nbgrader", {pins.SHARED_GRADEBOOK, pins.CHECKED_SCHEMAS, pins.GRADEBOOK_VERSION}),
     ("jsonschema", {pins.CHECKED_SCHEMAS}),
     ("jupyter_client", {pins.QUICK_KERNELS}),
 ])
