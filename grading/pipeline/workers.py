@@ -19,6 +19,7 @@ the notebook's kernel write to their stdout and stderr, go to the submission's l
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -244,6 +245,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         from . import judge
         judge.torch.set_num_threads(1)
         provider.wait_ready()
+        gc.freeze()  # the workers' garbage collector leaves what they inherit alone: no copy of the pages that hold it
         futures = {pool.submit(grade_one, a, s, settings.nbgrader_args(), kernel_name, busy_timeout(db_url)): (s, a)
                    for s, a in pairs}
         for future in as_completed(futures):

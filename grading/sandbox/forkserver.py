@@ -8,6 +8,7 @@ Run as ``python -m grading.sandbox.forkserver SOCKET``; it exits when its stdin 
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import selectors
@@ -68,6 +69,9 @@ def become_kernel(request: dict, fds: list[int], path: list[str]) -> None:
 def serve(socket_path: str) -> None:
     """Accept launch requests until stdin closes; fork a kernel for each and report its exit."""
     preload()
+    # Every kernel inherits this process's objects: frozen, its garbage collector never walks them, so it does not
+    # write to (and copy) the pages that hold them (measured: 0.2-0.3 CPU-s less per notebook).
+    gc.freeze()
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         print(f"[grading] warning: the fork server has {threads} threads; forking may be unsafe", file=sys.stderr)
