@@ -30,6 +30,18 @@ def test_restore_puts_back_replaced_library_functions_and_names_them():
     assert guard.restore() == []
 
 
+def test_restore_puts_back_a_function_s_code_a_deleted_name_and_removes_an_added_class_attribute():
+    normal, code, equal = nn.init.normal_, nn.init.normal_.__code__, torch.equal
+    nn.init.normal_.__code__ = (lambda tensor, mean=0.0, std=1.0, generator=None: tensor).__code__
+    del torch.equal  # the test deletes it on purpose
+    nn.Linear.train = lambda self, mode=True: self  # type: ignore[method-assign]  # shadows Module's, on purpose
+    put_back = guard.restore()
+    assert {"torch.nn.init.normal_.__code__", "torch.equal", "Linear.train"} <= set(put_back), put_back
+    assert nn.init.normal_ is normal and normal.__code__ is code and torch.equal is equal
+    assert "train" not in vars(nn.Linear) and not nn.Linear(2, 3).train(False).training
+    assert guard.restore() == []
+
+
 def test_a_patch_made_inside_student_code_is_undone_when_the_call_returns():
     def sneaky(net):
         builtins.sum = lambda *a, **k: 49  # type: ignore[assignment]  # a student's patch, on purpose

@@ -14,6 +14,7 @@ graded with the same content are skipped (:mod:`grading.cluster.ledger`).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -117,6 +118,7 @@ def grade_on_cluster(course_dir: Path, pairs: list[tuple[str, str]], settings: S
         recorder = stack.enter_context(ProcessPoolExecutor(
             max_workers=1, mp_context=get_context("fork"), initializer=start_worker,
             initargs=(str(course_dir), {}, os.getpid())))
+        gc.freeze()  # the recorder's garbage collector leaves what it inherits alone (grading/pipeline/workers.py)
         recorder.submit(os.getpid).result()  # forked now, while this process has no thread (Dask starts some)
         client = stack.enter_context(connect(scheduler))
         client.register_plugin(GradingPlugin(settings), name=PLUGIN)

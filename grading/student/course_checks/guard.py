@@ -21,7 +21,7 @@ import io
 import math
 import sys
 from collections.abc import Callable
-from operator import attrgetter
+from operator import attrgetter, is_
 from types import FunctionType, SimpleNamespace
 from typing import Any, TypeVar
 
@@ -82,19 +82,19 @@ def _make_guard() -> SimpleNamespace:
     """The guard's functions, closed over everything they use (builtins included)."""
     _vars, _getattr, _isinstance, _setattr, _len, _id, _map = vars, getattr, isinstance, setattr, len, id, map
     _list, _dict, _sorted, _tuple, _function, _zip = list, dict, sorted, tuple, FunctionType, zip
-    _set_type_attr, _del_type_attr = type.__setattr__, type.__delattr__
+    _set_type_attr, _del_type_attr, _all, _is = type.__setattr__, type.__delattr__, all, is_
     _modules, _builtins = sys.modules, builtins
     _code = ("__code__", "__defaults__", "__kwdefaults__")
     _getters = _tuple(attrgetter(c) for c in _code)
     missing = object()
     label = (lambda owner: _getattr(owner, "__name__", None) or type(owner).__name__)  # noqa: E731
-    # (label, owner, attributes, their names and the ids of their values in order): the ids let a
-    # restore that finds nothing changed compare two lists at C speed instead of walking the dict.
-    snapshot: list[tuple[str, Any, dict[str, Any], list[str], list[int]]] = []
+    # (label, owner, attributes, their names and their values in order): the values let a restore that finds
+    # nothing changed compare, at C speed, each current value's identity with the recorded one instead of walking
+    # the dict.
+    snapshot: list[tuple[str, Any, dict[str, Any], list[str], list[Any]]] = []
     functions: list[tuple[str, FunctionType]] = []
     function_objects: list[FunctionType] = []  # the same functions, for C-speed mapping
     function_values: list[list[Any]] = [[], [], []]  # each function's __code__, __defaults__, __kwdefaults__
-    function_ids: list[list[int]] = [[], [], []]     # and their ids, in the same order
     recorded: set[int] = set()
     sealed: dict[str, Any] = {}
     prefixes = ["course_checks"]
@@ -104,16 +104,15 @@ def _make_guard() -> SimpleNamespace:
     def record(where: str, owner: Any) -> None:
         """Remember an owner's attributes, and the code and defaults of the Python functions among them."""
         saved = _dict(_vars(owner))
-        snapshot.append((where, owner, saved, _list(saved), _list(_map(_id, saved.values()))))
+        snapshot.append((where, owner, saved, _list(saved), _list(saved.values())))
         recorded.add(_id(owner))
         for attr, value in saved.items():
             if _isinstance(value, _function) and _id(value) not in recorded:
                 recorded.add(_id(value))
                 functions.append((f"{where}.{attr}", value))
                 function_objects.append(value)
-                for values, ids, get in _zip(function_values, function_ids, _getters):
+                for values, get in _zip(function_values, _getters):
                     values.append(get(value))
-                    ids.append(_id(values[-1]))
 
     for owner in library_owners():
         record(label(owner), owner)
@@ -150,9 +149,9 @@ def _make_guard() -> SimpleNamespace:
             if _modules.get(name) is not module:
                 _modules[name] = module
                 put_back.append(f"sys.modules[{name!r}]")
-        for where, owner, saved, names, ids in snapshot:
+        for where, owner, saved, names, values in snapshot:
             current = _vars(owner)
-            if _len(current) == _len(names) and _list(_map(_id, current.values())) == ids:
+            if _len(current) == _len(names) and _all(_map(_is, current.values(), values)):
                 continue  # nothing replaced, added or deleted
             is_class = _isinstance(owner, type)
             for attr, value in saved.items():
@@ -161,7 +160,7 @@ def _make_guard() -> SimpleNamespace:
                     continue
                 if (where, attr) in LAZY_WRAPS and _getattr(now, "__wrapped__", None) is value:
                     saved[attr] = now  # torch's own wrapper (LAZY_WRAPS): the new original
-                    ids[names.index(attr)] = _id(now)
+                    values[names.index(attr)] = now
                     continue
                 try:
                     (_set_type_attr if is_class else _setattr)(owner, attr, value)
@@ -179,12 +178,12 @@ def _make_guard() -> SimpleNamespace:
                     saved[attr] = current[attr]
             if added:
                 names[:] = _list(current)
-                ids[:] = _list(_map(_id, current.values()))
-        for attr, values, ids, get in _zip(_code, function_values, function_ids, _getters):
-            if _list(_map(_id, _map(get, function_objects))) == ids:
+                values[:] = _list(current.values())
+        for attr, saved_values, get in _zip(_code, function_values, _getters):
+            if _all(_map(_is, _map(get, function_objects), saved_values)):
                 continue
-            for (where, function), value, saved_id in _zip(functions, values, ids):
-                if _id(get(function)) != saved_id:
+            for (where, function), value in _zip(functions, saved_values):
+                if get(function) is not value:
                     _setattr(function, attr, value)
                     put_back.append(f"{where}.{attr}")
         restored.extend(put_back)
