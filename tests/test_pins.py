@@ -98,39 +98,56 @@ def test_the_course_config_copies_nbgrader_default_steps(tmp_path, monkeypatch):
 
 
 INSTALL = """
-import json, sys
+import io, json, os, sys
 from grading import pins
-real = pins.installed
-pins.installed = lambda name: "9.9.9" if name == sys.argv[1] else real(name)
 import jsonschema, nbgrader.api
 from grading.pipeline import execute, fastpath
-fastpath.install()
-fastpath.install()  # a second time says nothing more
-print(json.dumps({pins.SHARED_GRADEBOOK.what: all(
-                      __import__(m, fromlist=["_"]).Gradebook is fastpath.SharedEngineGradebook
-                      for m in fastpath.GRADEBOOK_USERS),
-                  pins.CHECKED_SCHEMAS.what: __import__("nbgrader.nbgraderformat.common", fromlist=["_"]).jsonschema
-                      is not jsonschema,
-                  pins.QUICK_KERNELS.what: execute.BoundedExecute.manager_class is fastpath.QuickKernelManager,
-                  pins.GRADEBOOK_VERSION.what: nbgrader.api.get_alembic_version is fastpath.gradebook_version}))
+real = pins.installed
+for package in sys.argv[1:]:  # each in a child forked before install() ran: a worker's own process
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)
+        continue
+    pins.installed = lambda name: "9.9.9" if name == package else real(name)
+    sys.stderr = io.StringIO()
+    fastpath.install()
+    fastpath.install()  # a second time says nothing more
+    applied = {pins.SHARED_GRADEBOOK.what: all(__import__(m, fromlist=["_"]).Gradebook is fastpath.SharedEngineGradebook
+                                               for m in fastpath.GRADEBOOK_USERS),
+               pins.CHECKED_SCHEMAS.what: __import__("nbgrader.nbgraderformat.common", fromlist=["_"]).jsonschema
+                   is not jsonschema,
+               pins.QUICK_KERNELS.what: execute.BoundedExecute.manager_class is fastpath.QuickKernelManager,
+               pins.GRADEBOOK_VERSION.what: nbgrader.api.get_alembic_version is fastpath.gradebook_version}
+    print(json.dumps({"package": package, "applied": applied, "stderr": sys.stderr.getvalue()}), flush=True)
+    os._exit(0)
 """
+OFF = {  # package installed in another version -> the fast paths that must be off
+    "none-of-them": set(),
+    "nbgrader": {pins.SHARED_GRADEBOOK, pins.CHECKED_SCHEMAS, pins.GRADEBOOK_VERSION},
+    "jsonschema": {pins.CHECKED_SCHEMAS},
+    "jupyter_client": {pins.QUICK_KERNELS},
+}
 
 
-@pytest.mark.parametrize("package, off", [
-    ("none-of-them", set()),
-    ("nbgrader", {pins.SHARED_GRADEBOOK, pins.CHECKED_SCHEMAS, pins.GRADEBOOK_VERSION}),
-    ("jsonschema", {pins.CHECKED_SCHEMAS}),
-    ("jupyter_client", {pins.QUICK_KERNELS}),
-])
-def test_a_fast_path_is_off_on_another_version_and_stderr_says_which_and_why(package, off):
+@pytest.fixture(scope="module")
+def installed_on_other_versions() -> dict[str, dict]:
+    """package -> what install() applied and said on stderr in a process where only that package's version differs;
+    one interpreter imports the grader once and forks a fresh child per package."""
+    done = subprocess.run([sys.executable, "-c", INSTALL, *OFF], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    runs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["package"] for r in runs] == list(OFF), done.stdout + done.stderr
+    return {r["package"]: r for r in runs}
+
+
+@pytest.mark.parametrize("package", OFF)
+def test_a_fast_path_is_off_on_another_version_and_stderr_says_which_and_why(installed_on_other_versions, package):
     """In a worker's own process (install() is global): the fast paths whose package differs are not applied,
     each said once on stderr with the versions; the others are applied."""
-    done = subprocess.run([sys.executable, "-c", INSTALL, package], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    applied = json.loads(done.stdout)
-    assert applied == {o.what: o not in off for o in pins.FAST_PATHS}
-    lines = done.stderr.splitlines()
-    assert len(lines) == len(off), done.stderr
+    run, off = installed_on_other_versions[package], OFF[package]
+    assert run["applied"] == {o.what: o not in off for o in pins.FAST_PATHS}
+    lines = run["stderr"].splitlines()
+    assert len(lines) == len(off), run["stderr"]
     for fast_path, line in zip(sorted(off, key=pins.FAST_PATHS.index), lines):
         assert line.startswith("[grading] fast path off") and fast_path.what in line
         assert f"{package} 9.9.9 is installed, its internals were read in {pins.CHECKED[package]}" in line
