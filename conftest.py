@@ -1,4 +1,5 @@
 """pytest configuration shared by the notebook (nbval) and unit tests."""
+import gc
 import os
 import sys
 from pathlib import Path
@@ -84,6 +85,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return SAME_WORKER.get(found, found)
 
     return SharedScopes(config, log)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported (torch, nbgrader, every test module) lives to the end of the process: frozen, the
+    garbage collector stops walking it at every full collection (measured: about 7 CPU-s over the four pytest
+    processes of a run)."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list) -> None:
