@@ -176,8 +176,8 @@ def course_api(course_dir: Path) -> NbGraderAPI:
 
 def generate(course_dir: Path, assignments: list[str]) -> list[Path]:
     """Generate the student version of each assignment with nbgrader's own API, all in this process (nbgrader
-    starts once, not once per assignment: a release takes 3 s, not 16); return their release folders, each of
-    which also holds a minimal nbgrader_config.py so that validating there warns of nothing."""
+    starts once, not once per assignment: the release command takes about 2 s, not 16); return their release
+    folders, each of which also holds a minimal nbgrader_config.py so that validating there warns of nothing."""
     api = course_api(course_dir)
     folders = []
     for assignment in assignments:
