@@ -98,16 +98,14 @@ def test_the_course_config_copies_nbgrader_default_steps(tmp_path, monkeypatch):
 
 
 INSTALL = """
-import io, json, os, sys
+import io, json, os, sys, traceback
 from grading import pins
 import jsonschema, nbgrader.api
 from grading.pipeline import execute, fastpath
 real = pins.installed
-for package in sys.argv[1:]:  # each in a child forked before install() ran: a worker's own process
-    pid = os.fork()
-    if pid:
-        os.waitpid(pid, 0)
-        continue
+
+
+def report(package):
     pins.installed = lambda name: "9.9.9" if name == package else real(name)
     sys.stderr = io.StringIO()
     fastpath.install()
@@ -119,7 +117,19 @@ for package in sys.argv[1:]:  # each in a child forked before install() ran: a w
                pins.QUICK_KERNELS.what: execute.BoundedExecute.manager_class is fastpath.QuickKernelManager,
                pins.GRADEBOOK_VERSION.what: nbgrader.api.get_alembic_version is fastpath.gradebook_version}
     print(json.dumps({"package": package, "applied": applied, "stderr": sys.stderr.getvalue()}), flush=True)
-    os._exit(0)
+
+
+for package in sys.argv[1:]:  # each in a child forked before install() ran: a worker's own process
+    pid = os.fork()
+    if pid == 0:
+        try:
+            report(package)
+        except BaseException:
+            traceback.print_exc(file=sys.__stderr__)
+            os._exit(1)
+        os._exit(0)
+    if os.waitpid(pid, 0)[1] != 0:
+        sys.exit(f"the child for {package} failed")
 """
 OFF = {  # package installed in another version -> the fast paths that must be off
     "none-of-them": set(),
