@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grading.sandbox.channel import BoundedKernelManager
 from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
 
 
@@ -67,9 +69,19 @@ def test_an_infinite_loop_is_interrupted_at_the_cell_timeout(warm):
     assert time.monotonic() - start < 20
 
 
-def test_a_kernel_that_exits_is_reported_dead(warm):
+def test_a_kernel_that_exits_is_reported_dead_and_leaves_no_socket_folder(warm):
+    class Kept(BoundedKernelManager):  # grading's kernel manager (grading/pipeline/execute.py), kept to look at
+        made: list[BoundedKernelManager] = []
+
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.made.append(self)
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nos._exit(3)")])
     with pytest.raises(DeadKernelError):
-        run("import os\nos._exit(3)", "print('never')")
+        NotebookClient(nb, kernel_name=KERNEL_NAME, kernel_manager_class=Kept, timeout=20).execute()
+    folder = Path(Kept.made[0].connection_file).parent
+    assert folder.name.startswith("grading-ipc-") and not folder.exists()
     assert run("print('next kernel fine')") == ["next kernel fine"]
 
 

@@ -73,3 +73,7 @@ class BoundedKernelManager(AsyncKernelManager):
         folder = os.path.dirname(self.connection_file)
         if not restart and self.transport == "ipc" and os.path.basename(folder).startswith("grading-ipc-"):
             shutil.rmtree(folder, ignore_errors=True)
+
+    # jupyter_client binds the public name to its own coroutine, not to an override: nbclient calls it for a kernel
+    # that died, which would leave that kernel's empty folder behind in /tmp
+    cleanup_resources = _async_cleanup_resources
