@@ -10,13 +10,16 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grading import course
+from grading.pipeline.workers import preload_for
 from grading.sandbox.channel import BoundedKernelManager
+from grading.sandbox.forkserver import OPTIMIZERS
 from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
 
 
 @pytest.fixture(scope="module")
 def warm():
-    with WarmKernels() as kernels:
+    with WarmKernels(preload=OPTIMIZERS) as kernels:
         kernels.wait_ready()
         old = dict(os.environ)
         os.environ.update(kernels.env())
@@ -50,6 +53,16 @@ def test_state_of_one_notebook_is_never_seen_by_the_next(warm, tmp_path):
     fresh_rng = run("import torch; print(torch.rand(1).item())")
     assert second[0].splitlines() == ["False False False", "True False", fresh_rng[0]]
     assert first[0] != fresh_rng[0]
+
+
+def test_the_server_preloads_dynamo_for_an_assignment_whose_notebook_uses_an_optimizer(warm, tmp_path):
+    course_dir = course.prepare(tmp_path / "course")
+    assert {a: preload_for(course_dir, [a]) for a in course.assignments()} == {
+        "01_parameter_access": [], "02_nested_blocks": [], "03_initialisation": [],
+        "04_parameter_tying": ["torch._dynamo"]}
+    assert preload_for(course_dir, course.assignments()) == ["torch._dynamo"]
+    # what was asked is imported once, in the server: a kernel starts with it (tests/test_sandbox.py: without it)
+    assert run("import sys; print('torch._dynamo' in sys.modules)") == ["True"]
 
 
 def test_a_kernel_runs_in_the_requested_directory_with_the_requested_environment(warm, tmp_path):

@@ -36,8 +36,9 @@ class GradingPlugin(WorkerPlugin):
     """A worker's grading equipment: a scratch course and a warm fork server (or fresh kernels), with the limits of
     the command that registered it (registering again, as each run does, replaces it)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, preload: list[str] | None = None) -> None:
         self.settings = settings
+        self.preload = preload or []  # what the fork server imports besides its base, for this run's assignments
         self.dir: Path | None = None
         self.provider: FreshKernels | None = None
         self.ready = False
@@ -51,7 +52,7 @@ class GradingPlugin(WorkerPlugin):
         confined = confine.probe()
         env = dict(course.kernel_env(scratch), **self.settings.kernel_env(),
                    **{confine.ENV_REQUIRED: str(int(confined.confined))})
-        self.provider = kernels(self.settings.kernel, env).__enter__()
+        self.provider = kernels(self.settings.kernel, env, self.preload).__enter__()
         os.environ.update(self.provider.env())
         os.chdir(scratch)  # nbgrader reads nbgrader_config.py from the working directory
         fastpath.install()

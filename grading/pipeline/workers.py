@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from .. import course, pins
-from ..sandbox import confine, warden
+from ..sandbox import confine, forkserver, warden
 from ..sandbox.kernelspecs import FreshKernels, WarmKernels
 from ..settings import Settings
 from ..status import Ended, Outcome, Status
@@ -221,9 +221,15 @@ def status_of(nb: nbformat.NotebookNode | None, ended: Outcome | None) -> Outcom
     return Outcome(Status.OK)
 
 
-def kernels(kind: str, env: dict[str, str]) -> FreshKernels:
-    """The kernel provider for a run: a warm fork server, or a new interpreter per notebook."""
-    return WarmKernels(env) if kind == "warm" else FreshKernels(env)
+def kernels(kind: str, env: dict[str, str], preload: Sequence[str] = ()) -> FreshKernels:
+    """The kernel provider for a run: a warm fork server that also preloads ``preload``, or a new interpreter per
+    notebook."""
+    return WarmKernels(env, preload) if kind == "warm" else FreshKernels(env)
+
+
+def preload_for(course_dir: Path, assignments: Iterable[str]) -> list[str]:
+    """What a fork server grading these assignments preloads besides its base (from their source notebooks)."""
+    return forkserver.wanted(course.notebook(course_dir, "source", a).read_text() for a in sorted(set(assignments)))
 
 
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
@@ -233,7 +239,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         confined = confine.probe()
         env = dict(course.kernel_env(course_dir), **settings.kernel_env(),
                    **{confine.ENV_REQUIRED: str(int(confined.confined))})
-        provider = stack.enter_context(kernels(settings.kernel, env))
+        provider = stack.enter_context(kernels(settings.kernel, env, preload_for(course_dir, (a for _, a in pairs))))
         tqdm.write(f"[grading] {settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)  # above the bar
         env, kernel_name = provider.env(), provider.name
         # Forked at the first submit (this process starts no Python thread), the workers start with nbgrader imported.

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import ROOT
@@ -70,8 +71,9 @@ class WarmKernels(FreshKernels):
 
     name = KERNEL_NAME
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, preload: Sequence[str] = ()) -> None:
         super().__init__(env)
+        self.preload = list(preload)  # modules the server imports besides forkserver.PRELOAD
         self.socket = self.dir / "server.sock"
         self.process: subprocess.Popen[str] | None = None
 
@@ -80,7 +82,8 @@ class WarmKernels(FreshKernels):
 
     def __enter__(self) -> WarmKernels:
         super().__enter__()
-        self.process = subprocess.Popen([sys.executable, "-m", "grading.sandbox.forkserver", str(self.socket)],
+        self.process = subprocess.Popen([sys.executable, "-m", "grading.sandbox.forkserver", str(self.socket),
+                                         *self.preload],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                         env=self.env(), cwd=self.dir)
         return self
