@@ -65,6 +65,22 @@ def test_a_check_restores_before_it_runs_even_when_the_guard_module_is_patched(m
         builtins.sum = original
 
 
+def test_a_guard_stood_down_puts_nothing_back_and_the_checks_still_run():
+    """What the grader does (grading/pipeline/judge.py: no student code runs there); a guard of its own here, so
+    this process's guard keeps restoring."""
+    own = guard._make_guard()
+    checked_count = own.checked(check_count_parameters.__wrapped__)
+    own.stand_down()
+    equal = torch.equal
+    torch.equal = lambda a, b: True  # type: ignore[assignment]  # the test patches torch on purpose
+    try:
+        assert own.restore() == [] and torch.equal(torch.zeros(1), torch.ones(1))
+    finally:
+        torch.equal = equal
+    checked_count(lambda net: sum(p.numel() for p in net.parameters()))
+    assert own.passing == ["check_count_parameters"]
+
+
 def test_the_course_config_runs_our_execute_step_in_place_of_nbgraders(tmp_path, monkeypatch):
     course.prepare(tmp_path)
     monkeypatch.setattr(os, "environ", dict(os.environ))  # the config file sets variables and sys.path

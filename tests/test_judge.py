@@ -17,8 +17,10 @@ from nbclient.exceptions import DeadKernelError
 from torch import nn
 
 from course_checks.structure import CustomLinear
+from grading import course
 from grading.pipeline import judge
 from grading.pipeline.execute import CHECKS, BoundedExecute
+from grading.pipeline.workers import code_of_test_cells
 from grading.sandbox import probe
 
 
@@ -198,3 +200,13 @@ def test_a_reply_cannot_name_anything_of_torch_but_a_dtype():
     assert rebuild.value({"t": "dtype", "v": "float64"}) is torch.float64
     with pytest.raises(ValueError):
         rebuild.value({"t": "dtype", "v": "load"})
+
+
+def test_a_run_judges_with_the_checks_its_test_cells_import(tmp_path):
+    """grade_all hands judge.prepare the test cells of the assignments it grades: every check module they import,
+    the hidden ones too, is among them (the workers forked after it find them imported)."""
+    course_dir = course.prepare(tmp_path / "course")
+    sources = code_of_test_cells(course_dir, ["03_initialisation", "03_initialisation"])
+    imported = {line.split()[1] for source in sources for line in source.splitlines() if line.startswith("from ")}
+    assert {"course_checks.a03", "course_checks.student_call", "grading.hidden.a03"} <= imported, imported
+    assert not any("def " in source for source in sources)  # no solution cell

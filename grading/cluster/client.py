@@ -32,8 +32,9 @@ from distributed.scheduler import KilledWorker
 from tqdm import tqdm
 
 from .. import course, pins
+from ..pipeline import workers
 from ..pipeline.split import Replay
-from ..pipeline.workers import Graded, autograde_here, busy_timeout, judged, preload_for, start_worker
+from ..pipeline.workers import Graded, autograde_here, busy_timeout, judged, start_worker
 from ..settings import Settings
 from ..status import Status
 from .ledger import Ledger, fingerprint
@@ -121,7 +122,8 @@ def grade_on_cluster(course_dir: Path, pairs: list[tuple[str, str]], settings: S
         gc.freeze()  # the recorder's garbage collector leaves what it inherits alone (grading/pipeline/workers.py)
         recorder.submit(os.getpid).result()  # forked now, while this process has no thread (Dask starts some)
         client = stack.enter_context(connect(scheduler))
-        client.register_plugin(GradingPlugin(settings, preload_for(course_dir, definitions)), name=PLUGIN)
+        client.register_plugin(GradingPlugin(settings, workers.preload_for(course_dir, definitions),
+                                            workers.code_of_test_cells(course_dir, definitions)), name=PLUGIN)
         # at the end, even of a cluster that lives on: every worker stops its fork server (its kernels end with it)
         # and removes its scratch course; a local cluster would kill its workers before they had done so
         stack.callback(tear_down, client)

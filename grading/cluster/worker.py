@@ -20,7 +20,7 @@ from distributed import WorkerPlugin, get_worker
 from nbgrader.api import Gradebook
 
 from .. import course, pins
-from ..pipeline import fastpath
+from ..pipeline import fastpath, judge
 from ..pipeline.split import ExecuteOnly
 from ..pipeline.workers import autograde_here, kernels
 from ..sandbox import confine
@@ -36,9 +36,10 @@ class GradingPlugin(WorkerPlugin):
     """A worker's grading equipment: a scratch course and a warm fork server (or fresh kernels), with the limits of
     the command that registered it (registering again, as each run does, replaces it)."""
 
-    def __init__(self, settings: Settings, preload: list[str] | None = None) -> None:
+    def __init__(self, settings: Settings, preload: list[str] | None = None, tests: list[str] | None = None) -> None:
         self.settings = settings
         self.preload = preload or []  # what the fork server imports besides its base, for this run's assignments
+        self.tests = tests or []      # the code of their test cells, which the worker judges (judge.prepare)
         self.dir: Path | None = None
         self.provider: FreshKernels | None = None
         self.ready = False
@@ -56,6 +57,7 @@ class GradingPlugin(WorkerPlugin):
         os.environ.update(self.provider.env())
         os.chdir(scratch)  # nbgrader reads nbgrader_config.py from the working directory
         fastpath.install()
+        judge.prepare(self.tests)
         with Gradebook(course.default_db_url(scratch), course.COURSE_ID):
             pass  # nbgrader makes the scratch gradebook (seconds, once) while the fork server preloads
         print(f"[grading] {self.settings.kernel} kernels, sandbox: {confined}", file=sys.stderr)

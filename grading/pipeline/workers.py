@@ -227,6 +227,17 @@ def kernels(kind: str, env: dict[str, str], preload: Sequence[str] = ()) -> Fres
     return WarmKernels(env, preload) if kind == "warm" else FreshKernels(env)
 
 
+def code_of_test_cells(course_dir: Path, assignments: Iterable[str]) -> list[str]:
+    """The code of every autograded test cell of these assignments, from their source notebooks."""
+    sources = []
+    for assignment in sorted(set(assignments)):
+        for cell in nbformat.read(course.notebook(course_dir, "source", assignment), as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                sources.append(cell.source)
+    return sources
+
+
 def preload_for(course_dir: Path, assignments: Iterable[str]) -> list[str]:
     """What a fork server grading these assignments preloads besides its base (from their source notebooks)."""
     return forkserver.wanted(course.notebook(course_dir, "source", a).read_text() for a in sorted(set(assignments)))
@@ -250,6 +261,7 @@ def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings
         # saves a worker's CPU second per run. One thread, as a worker importing it under ONE_THREAD would have.
         from . import judge
         judge.torch.set_num_threads(1)
+        judge.prepare(code_of_test_cells(course_dir, (a for _, a in pairs)))
         provider.wait_ready()
         gc.freeze()  # the workers' garbage collector leaves what they inherit alone: no copy of the pages that hold it
         futures = {pool.submit(grade_one, a, s, settings.nbgrader_args(), kernel_name, busy_timeout(db_url)): (s, a)

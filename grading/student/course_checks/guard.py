@@ -100,6 +100,7 @@ def _make_guard() -> SimpleNamespace:
     prefixes = ["course_checks"]
     restored: list[str] = []
     passing: list[str] = []
+    standing_down: list[bool] = []
 
     def record(where: str, owner: Any) -> None:
         """Remember an owner's attributes, and the code and defaults of the Python functions among them."""
@@ -143,6 +144,8 @@ def _make_guard() -> SimpleNamespace:
     def restore() -> list[str]:
         """Put back every recorded attribute that was replaced or deleted (and remove one added to a
         recorded class), and the code of every recorded function; return their names."""
+        if standing_down:
+            return []
         seal()  # an ordinary kernel imports the checks only in its test cells
         put_back = []
         for name, module in sealed.items():
@@ -217,9 +220,15 @@ def _make_guard() -> SimpleNamespace:
 
         return run  # type: ignore[return-value]
 
-    return SimpleNamespace(seal=seal, restore=restore, checked=checked, passing=passing)
+    def stand_down() -> None:
+        """Stop restoring, for good: for the grader (grading/pipeline/judge.py), where no student code runs
+        beside the checks, so nothing can replace what they use. A student who calls it in their own kernel
+        only gives up the protection of their own run of the visible tests."""
+        standing_down.append(True)
+
+    return SimpleNamespace(seal=seal, restore=restore, checked=checked, passing=passing, stand_down=stand_down)
 
 
 _guard = _make_guard()
-seal, restore, checked = _guard.seal, _guard.restore, _guard.checked
+seal, restore, checked, stand_down = _guard.seal, _guard.restore, _guard.checked, _guard.stand_down
 passing: list[str] = _guard.passing  # the checks that ran to the end, in order (the grader reads and clears it)
