@@ -53,8 +53,10 @@ def scope(nodeid: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A plain ``pytest`` also runs the Chinese edition under strict nbval: the controller generates it into the
-    git-ignored build/zh/ (``python -m grading translate``), and every process adds that folder to testpaths."""
+    """A plain ``pytest`` also runs the Chinese edition's lectures under strict nbval: the controller generates the
+    edition into the git-ignored build/zh/ (``python -m grading translate``), and every process adds its lectures
+    to testpaths. Not its exercise solutions: their code cells and stored outputs are the English ones
+    (tests/test_i18n.py), which run here in the same environment; the lectures draw their plots in Chinese."""
     if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
         return
     from grading import i18n
@@ -62,7 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # tests/test_i18n.py says which cell is stale; a stale edition is not run
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist); workers find it made
         i18n.generate("zh")
-    config.args.append(str((i18n.BUILD / "zh").relative_to(ROOT)))
+    config.args.append(str((i18n.BUILD / "zh" / "notebooks").relative_to(ROOT)))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
