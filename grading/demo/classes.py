@@ -130,7 +130,9 @@ DEMO_CLASS = (
     DemoStudent("dan", "corrupt JSON", lambda released, assignment: '{"cells": [ {"cell_type": "code", "sour'),
     DemoStudent("eve", "empty file", lambda released, assignment: ""),
     DemoStudent("finn", "notebook renamed 'exercises (1).ipynb'", correct, file=f"{NOTEBOOK} (1).ipynb"),
-    DemoStudent("gus", "infinite loop", prefixed("while True:\n    pass")),
+    # waiting, not spinning: the grader interrupts both alike at the cell timeout (tests/test_warm.py interrupts a
+    # spinning one), and the demo does not keep a core busy for that long
+    DemoStudent("gus", "infinite loop", prefixed("import time\nwhile True:\n    time.sleep(1)")),
     DemoStudent("hana", "kernel exits (os._exit)", prefixed("import os\nos._exit(1)")),
     DemoStudent("ivo", "sys.exit()", prefixed("import sys\nsys.exit()")),
     DemoStudent("jo", "memory hog", prefixed("hog = torch.ones(2**36, dtype=torch.uint8)")),
