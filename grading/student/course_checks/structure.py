@@ -67,9 +67,12 @@ def as_shape(value: object) -> tuple[int, ...] | None:
 
 @contextlib.contextmanager
 def seeded(seed: int) -> Iterator[None]:
-    """Draw from a fixed seed inside the block and give the caller's RNG state back afterwards."""
+    """Draw from a fixed seed inside the block and give the caller's RNG state back afterwards.
+
+    The CPU generator only, which is all fork_rng(devices=[]) gives back: torch.manual_seed would also queue a
+    CUDA seeding with the formatted call stack (milliseconds, deep in a grader) and leave it changed."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)
         yield
 
 
