@@ -210,3 +210,5 @@ def test_a_run_judges_with_the_checks_its_test_cells_import(tmp_path):
     imported = {line.split()[1] for source in sources for line in source.splitlines() if line.startswith("from ")}
     assert {"course_checks.a03", "course_checks.student_call", "grading.hidden.a03"} <= imported, imported
     assert not any("def " in source for source in sources)  # no solution cell
+    course.notebook(course_dir, "source", "03_initialisation").unlink()  # nbgrader grades without it
+    assert code_of_test_cells(course_dir, ["03_initialisation"]) == []

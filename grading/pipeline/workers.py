@@ -228,10 +228,12 @@ def kernels(kind: str, env: dict[str, str], preload: Sequence[str] = ()) -> Fres
 
 
 def code_of_test_cells(course_dir: Path, assignments: Iterable[str]) -> list[str]:
-    """The code of every autograded test cell of these assignments, from their source notebooks."""
+    """The code of every autograded test cell of these assignments, from their source notebooks (only speed depends
+    on it: nbgrader grades from the gradebook, so a missing source notebook is skipped)."""
     sources = []
     for assignment in sorted(set(assignments)):
-        for cell in nbformat.read(course.notebook(course_dir, "source", assignment), as_version=4).cells:
+        path = course.notebook(course_dir, "source", assignment)
+        for cell in nbformat.read(path, as_version=4).cells if path.exists() else []:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 sources.append(cell.source)
@@ -239,8 +241,10 @@ def code_of_test_cells(course_dir: Path, assignments: Iterable[str]) -> list[str
 
 
 def preload_for(course_dir: Path, assignments: Iterable[str]) -> list[str]:
-    """What a fork server grading these assignments preloads besides its base (from their source notebooks)."""
-    return forkserver.wanted(course.notebook(course_dir, "source", a).read_text() for a in sorted(set(assignments)))
+    """What a fork server grading these assignments preloads besides its base (from their source notebooks; one that
+    is missing asks for nothing)."""
+    paths = [course.notebook(course_dir, "source", a) for a in sorted(set(assignments))]
+    return forkserver.wanted(path.read_text() for path in paths if path.exists())
 
 
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
