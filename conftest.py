@@ -41,15 +41,18 @@ SLOWEST_FIRST = ["tests/test_corpus.py::TestCorpus", "tests/test_postgres.py", "
                  "tests/test_lms.py"]
 
 
-# Scopes that share a session fixture of tests/conftest.py run on one worker, so that it is made once: the scope
-# on the left is handed out with the one on the right.
-SAME_WORKER = {"tests/test_dask.py": "tests/test_postgres.py"}
+# Scopes that share a fixture are handed out as one work unit (the scope on the left with the one on the right), so
+# that the fixture is made once: a session fixture of tests/conftest.py, or a module fixture that a module's class
+# and its functions share (run apart, with another module in between, pytest tears it down and makes it again).
+SAME_WORKER = {"tests/test_dask.py": "tests/test_postgres.py",
+               "tests/test_release.py": "tests/test_release.py::TestRelease"}
 
 
 def scope(nodeid: str) -> str:
-    """xdist's loadscope work unit of a test: its class, or its module for a function."""
+    """xdist's loadscope work unit of a test: its class, or its module for a function (:data:`SAME_WORKER` applied)."""
     module, _, rest = nodeid.partition("::")
-    return f"{module}::{rest.split('::')[0]}" if "::" in rest else module
+    found = f"{module}::{rest.split('::')[0]}" if "::" in rest else module
+    return SAME_WORKER.get(found, found)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,8 +86,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
     class SharedScopes(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            found = super()._split_scope(nodeid)
-            return SAME_WORKER.get(found, found)
+            return scope(nodeid)
 
     return SharedScopes(config, log)
 
