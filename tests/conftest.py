@@ -1,7 +1,11 @@
 """What the browser and database tests need from this machine, said at the top of every test run; the tests'
-options; the session fixtures that modules the root conftest.py's SAME_WORKER puts on one xdist worker share."""
+options; the folder of the run's one release (tests/harness.py); the session fixtures that modules the root
+conftest.py's SAME_WORKER puts on one xdist worker share."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,7 +13,7 @@ import pytest
 from browser_harness import CHROMIUM, chromium_missing
 from grading import course
 from grading.demo.classes import build_bench_class
-from harness import cli, released_course
+from harness import SHARED_RELEASE, cli, released_course
 from postgres_server import INITDB, postgres_missing
 
 
@@ -22,6 +26,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "kernels' with warm ones' on every hostile one, not a sample")
     parser.addoption("--chinese-corpus", action="store_true",
                      help="grade the whole corpus in English and in Chinese release notebooks and compare every score")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or a run without xdist) makes the folder where the run's one release is kept
+    (:func:`harness.released_course`); its workers inherit the variable naming it, and it is removed at the end."""
+    if not hasattr(config, "workerinput"):
+        folder = tempfile.mkdtemp(prefix="released-")
+        os.environ[SHARED_RELEASE] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
+import functools
+import os
 import re
 import shutil
 import subprocess
@@ -16,19 +19,32 @@ from grading.demo.submissions import fill
 from grading.gradebook import CellScore, cell_scores
 from grading.pipeline import commands
 
-_TEMPLATE: list[Path] = []  # the one course this test process released
+SHARED_RELEASE = "GRADING_TESTS_RELEASE"  # a folder all processes of a test run share (tests/conftest.py makes it)
 
 
 def released_course(course_dir: Path) -> Path:
-    """A course directory as `python -m grading release` leaves it: a copy of one release this test process made
-    (nbgrader's release is the same each time, and takes seconds), its config rewritten for ``course_dir``. The
-    release command itself is tested for real (tests/test_cli.py and the CLI runs that release)."""
-    if not _TEMPLATE:
-        scratch = Path(tempfile.mkdtemp(prefix="released-"))
-        atexit.register(shutil.rmtree, scratch, True)
-        commands.release(scratch / "course")
-        _TEMPLATE.append(scratch / "course")
-    return course.copy(_TEMPLATE[0], course_dir)
+    """A course directory as `python -m grading release` leaves it: a copy of the one release of this test run, its
+    config rewritten for ``course_dir`` (nbgrader's release is the same each time, and takes seconds). The first
+    process that needs it makes it, in the folder every process of the run shares (or, outside pytest, one of this
+    process's own). The release command itself is tested for real (tests/test_cli.py and the CLI runs that
+    release)."""
+    folder = Path(os.environ.get(SHARED_RELEASE) or _own_folder())
+    template = folder / "course"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the one releasing
+        if not template.exists():
+            shutil.rmtree(folder / "partial", ignore_errors=True)
+            commands.release(folder / "partial")
+            (folder / "partial").rename(template)  # whole or not at all, should a process die releasing
+    return course.copy(template, course_dir)
+
+
+@functools.cache
+def _own_folder() -> str:
+    """A folder for this process's release, removed at its exit."""
+    folder = tempfile.mkdtemp(prefix="released-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 class CourseUnderTest:
