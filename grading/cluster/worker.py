@@ -20,7 +20,7 @@ from distributed import WorkerPlugin, get_worker
 from nbgrader.api import Gradebook
 
 from .. import course, pins
-from ..pipeline import fastpath, judge
+from ..pipeline import fastpath
 from ..pipeline.split import ExecuteOnly
 from ..pipeline.workers import autograde_here, kernels
 from ..sandbox import confine
@@ -57,6 +57,7 @@ class GradingPlugin(WorkerPlugin):
         os.environ.update(self.provider.env())
         os.chdir(scratch)  # nbgrader reads nbgrader_config.py from the working directory
         fastpath.install()
+        from ..pipeline import judge  # torch: imported by the workers that judge, not by the scheduler or the client
         judge.prepare(self.tests)
         with Gradebook(course.default_db_url(scratch), course.COURSE_ID):
             pass  # nbgrader makes the scratch gradebook (seconds, once) while the fork server preloads

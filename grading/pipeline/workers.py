@@ -249,6 +249,8 @@ def preload_for(course_dir: Path, assignments: Iterable[str]) -> list[str]:
 
 def grade_all(course_dir: Path, pairs: list[tuple[str, str]], settings: Settings, db_url: str) -> Iterator[Graded]:
     """Grade every (student, assignment) pair, ``settings.jobs`` at a time, yielding results as they finish."""
+    if not pairs:
+        return  # nothing to grade: no fork server, no workers, no torch
     pins.check()  # before any kernel starts: refuse if a needed override is stale; say which fast paths are off
     with ExitStack() as stack:
         confined = confine.probe()
