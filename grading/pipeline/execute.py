@@ -188,8 +188,10 @@ class BoundedExecute(Execute):
         """Hand the kernel's probe a request; return its data (or raise when it ran out of time or sent none)."""
         from ..sandbox.probe import CALL, MIME
         from . import judge
+        # silent: the kernel broadcasts no execute_input and counts no execution for a probe call (one message fewer
+        # each way; the notebook's own hooks on running a cell do not run for it either)
         message = self.kc.session.msg("execute_request", {
-            "code": CALL, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False,
+            "code": CALL, "silent": True, "store_history": False, "user_expressions": {}, "allow_stdin": False,
             "stop_on_error": False})
         message["buffers"] = [request]
         self.kc.shell_channel.send(message)
