@@ -78,6 +78,13 @@ OUTCOMES = Override(
      "nbgrader.converters.autograde.Autograde.convert_single_notebook",
      "nbgrader.converters.base.BaseConverter.convert_notebooks", "nbclient.exceptions.CellTimeoutError"),
     needed=True)
+# Needed: every probe reply is sent with the kernel's display publisher's own session and socket (its publish takes
+# no binary buffers); renamed, every call a check makes would fail and every student would lose the points.
+PROBE_REPLIES = Override(
+    "probe replies with binary buffers", "grading/sandbox/probe.py", ("ipykernel",),
+    ("ipykernel.zmqshell.ZMQDisplayPublisher.session", "ipykernel.zmqshell.ZMQDisplayPublisher.pub_socket",
+     "ipykernel.zmqshell.ZMQDisplayPublisher.parent_header", "ipykernel.zmqshell.ZMQDisplayPublisher.topic"),
+    needed=True)
 # Fast paths: without them grades are the same, only slower, so on other versions they are simply not applied.
 SHARED_GRADEBOOK = Override(
     "one gradebook engine per process", "grading/pipeline/fastpath.py", ("nbgrader",),
@@ -102,7 +109,7 @@ GRADEBOOK_VERSION = Override(
     "a new gradebook's revision read in-process", "grading/pipeline/fastpath.py", ("nbgrader",),
     ("nbgrader.api.get_alembic_version", "nbgrader.dbutil.ALEMBIC_DIR"), needed=False)
 
-OVERRIDES = (BOUNDED_CHANNEL, DISPLAY_IDS, PREPROCESSORS, MODULE_FIELDS, IOPUB_QUEUE, OUTCOMES,
+OVERRIDES = (BOUNDED_CHANNEL, DISPLAY_IDS, PREPROCESSORS, MODULE_FIELDS, IOPUB_QUEUE, OUTCOMES, PROBE_REPLIES,
              SHARED_GRADEBOOK, CHECKED_SCHEMAS, QUICK_KERNELS, GRADEBOOK_VERSION)
 NEEDED = tuple(o for o in OVERRIDES if o.needed)
 FAST_PATHS = tuple(o for o in OVERRIDES if not o.needed)

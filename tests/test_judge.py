@@ -196,10 +196,20 @@ def test_a_kernel_that_dies_during_a_check_is_a_dead_kernel(tmp_path):
 
 def test_a_reply_cannot_name_anything_of_torch_but_a_dtype():
     """The grader parses what a kernel sends: a 'dtype' naming a torch function is refused, never returned."""
-    rebuild = judge.Rebuild(remote(), {})
+    rebuild = judge.Rebuild(remote(), {}, [])
     assert rebuild.value({"t": "dtype", "v": "float64"}) is torch.float64
     with pytest.raises(ValueError):
         rebuild.value({"t": "dtype", "v": "load"})
+
+
+@pytest.mark.parametrize("index", [1, -1, "0", 0.0, None, True], ids=repr)
+def test_a_tensor_takes_its_bytes_only_from_a_buffer_the_reply_carries(index):
+    """A tensor's description names one of the reply's binary buffers by index; anything else is refused."""
+    tensor = {"t": "tensor", "cls": "torch:Tensor", "requires_grad": False, "dtype": "float32", "shape": [2],
+              "leaf": True, "i": 0}
+    assert torch.equal(judge.Rebuild(remote(), {}, [b"\0" * 8]).value({**tensor, "data": 0}), torch.zeros(2))
+    with pytest.raises(ValueError):
+        judge.Rebuild(remote(), {}, [b"\0" * 8]).value({**tensor, "data": index})
 
 
 def test_a_run_judges_with_the_checks_its_test_cells_import(tmp_path):

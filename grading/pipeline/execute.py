@@ -185,7 +185,8 @@ class BoundedExecute(Execute):
         return cell
 
     async def ask(self, request: bytes, timeout: float) -> dict:
-        """Hand the kernel's probe a request; return its data (or raise when it ran out of time or sent none)."""
+        """Hand the kernel's probe a request; return its data, with the message's binary buffers as ``buffers`` (or
+        raise when it ran out of time or sent none)."""
         from ..sandbox.probe import CALL, MIME
         from . import judge
         # silent: the kernel broadcasts no execute_input and counts no execution for a probe call (one message fewer
@@ -214,6 +215,8 @@ class BoundedExecute(Execute):
             kind, content = msg["msg_type"], msg["content"]
             if kind == "display_data" and MIME in content.get("data", {}):
                 found = content["data"][MIME]
+                if isinstance(found, dict):  # the tensors' bytes: the message's buffers, never the kernel's JSON
+                    found["buffers"] = list(msg.get("buffers") or [])
             elif kind == "error":
                 failed = content
             elif kind == "status" and content.get("execution_state") == "idle":

@@ -16,7 +16,6 @@ produce correct results for inputs it never saw. The test cell's outputs are the
 from __future__ import annotations
 
 import ast
-import base64
 import builtins
 import importlib
 import io
@@ -60,10 +59,12 @@ def dtype_of(name: str) -> torch.dtype:
     return kind
 
 
-def decode(data: str, dtype: str, shape: list[int]) -> torch.Tensor:
-    """A tensor from base64 of its raw bytes."""
+def decode(buffers: list[Any], index: Any, dtype: str, shape: list[int]) -> torch.Tensor:
+    """A tensor from the raw bytes in the reply's buffer ``index``."""
+    if type(index) is not int or not 0 <= index < len(buffers):
+        raise ValueError(f"not a buffer of the reply: {index!r}")
     kind = dtype_of(dtype)
-    raw = bytearray(base64.b64decode(data))
+    raw = bytearray(buffers[index])
     return torch.frombuffer(raw, dtype=kind).reshape(shape).clone() if raw else torch.empty(shape, dtype=kind)
 
 
@@ -121,11 +122,12 @@ class Remote:
         torch.save({"target": target, "args": list(args), "grads": grads, "rng": torch.get_rng_state()}, buffer,
                    pickle_module=PICKLE)
         reply = self.ask(buffer.getvalue(), max(0.0, self.deadline - time.monotonic()))
-        built = Rebuild(self, sent)
+        buffers = reply.get("buffers", [])
+        built = Rebuild(self, sent, buffers)
         result = built.value(reply["result"]) if "result" in reply else None
         for arg in reply.get("args", []):
             built.value(arg)
-        torch.set_rng_state(decode(reply["rng"], "uint8", [-1]))
+        torch.set_rng_state(decode(buffers, reply["rng"], "uint8", [-1]))
         if "error" in reply:
             raise remote_error(reply["error"])
         return result
@@ -159,9 +161,10 @@ class Remote:
 class Rebuild:
     """Turns one reply's descriptions back into objects; objects the check sent get the kernel's state mirrored."""
 
-    def __init__(self, remote: Remote, sent: dict[str, Any]) -> None:
+    def __init__(self, remote: Remote, sent: dict[str, Any], buffers: list[Any]) -> None:
         self.remote = remote
         self.sent = sent
+        self.buffers = buffers  # the reply's binary buffers, which its tensors name by index
         self.objects: dict[int, Any] = {}
 
     def value(self, d: dict) -> Any:
@@ -200,7 +203,7 @@ class Rebuild:
             made: torch.Tensor = nn.UninitializedParameter(requires_grad=d["requires_grad"])
             self.objects[d["i"]] = made
             return made
-        values = decode(d["data"], d["dtype"], d["shape"])
+        values = decode(self.buffers, d["data"], d["dtype"], d["shape"])
         if "is" in d:  # one of the check's own tensors: the kernel's state, mirrored onto it
             made = self.sent[d["is"]]
             self.objects[d["i"]] = made

@@ -7,13 +7,13 @@ holding the function's name (or a handle to an object an earlier call returned),
 global RNG's state. The function runs on them, and what happened is displayed as one JSON
 message of type :data:`MIME`: the value returned, the state of every argument afterwards (values,
 gradients, whether each parameter is still the object it was, what was put in its place), the
-RNG's state, or the error raised with the lines of the student's own code. Tensors travel as
-base64 of their raw bytes. Nothing here decides anything: a notebook that replaces this module
-can only answer with data, and passing still takes correct results for inputs it never saw.
+RNG's state, or the error raised with the lines of the student's own code. Tensors' raw bytes travel
+as the message's binary buffers, which the JSON names by index (no base64, no JSON string of them, no
+signature over them). Nothing here decides anything: a notebook that replaces this module can only
+answer with data, and passing still takes correct results for inputs it never saw.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import os
@@ -34,9 +34,9 @@ _handles: dict[int, int] = {}   # id(object) -> its handle
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def encode(tensor: torch.Tensor) -> str:
-    """A tensor's values as base64 of its raw bytes (contiguous, on the CPU)."""
-    return base64.b64encode(tensor.detach().cpu().contiguous().numpy().tobytes()).decode()
+def raw_bytes(tensor: torch.Tensor) -> bytes:
+    """A tensor's values as its raw bytes (contiguous, on the CPU)."""
+    return tensor.detach().cpu().contiguous().numpy().tobytes()
 
 
 class Describer:
@@ -47,6 +47,12 @@ class Describer:
         self.shared = tensors       # the tensors the grader sent, whose memory a result may share
         self.seen: dict[int, int] = {}  # id(object) described in this reply -> its index in self.objects
         self.objects: list[Any] = []
+        self.buffers: list[bytes] = []  # the reply's binary buffers: tensors' raw bytes
+
+    def data(self, tensor: torch.Tensor) -> int:
+        """A tensor's raw bytes, put in a buffer of the reply: the buffer's index."""
+        self.buffers.append(raw_bytes(tensor))
+        return len(self.buffers) - 1
 
     def value(self, x: Any) -> Any:
         """A description of any value; an object met twice is described once and referenced after."""
@@ -82,7 +88,7 @@ class Describer:
         out: dict[str, Any] = {"t": "tensor", **class_of(type(x)), "requires_grad": x.requires_grad}
         if isinstance(x, nn.parameter.UninitializedParameter):
             return {**out, "uninitialized": True}
-        out.update(dtype=str(x.dtype).removeprefix("torch."), shape=list(x.shape), data=encode(x),
+        out.update(dtype=str(x.dtype).removeprefix("torch."), shape=list(x.shape), data=self.data(x),
                    leaf=x.is_leaf, grad_fn=type(x.grad_fn).__name__ if x.grad_fn is not None else None)
         if x.is_leaf and x.grad is not None:
             out["grad"] = self.value(x.grad)
@@ -247,17 +253,24 @@ def answer(request: bytes, namespace: Mapping[str, Any]) -> dict[str, Any]:
         except Exception as error:  # the student's code raised: the check decides what that means
             reply["error"] = describe_error(error)
     reply["args"] = [describer.value(arg) for arg in args]
-    reply["rng"] = encode(torch.get_rng_state())
+    reply["rng"] = describer.data(torch.get_rng_state())
+    reply["buffers"] = describer.buffers
     return reply
 
 
 def serve() -> None:
     """In the kernel: answer the request that came with this execute request (its binary buffer, not code: a
     long literal would cost IPython far more to read than the call itself) with the notebook's own functions,
-    shown as one :data:`MIME` message."""
+    shown as one :data:`MIME` display message that carries the tensors' bytes as its buffers (sent by the display
+    publisher's own session and socket: its ``publish`` takes no buffers)."""
     from IPython import get_ipython
     shell = get_ipython()
     buffer = shell.kernel.get_parent()["buffers"][0]
     request = buffer.bytes if hasattr(buffer, "bytes") else bytes(buffer)
-    shell.display_pub.publish(data={MIME: answer(request, shell.user_ns)}, metadata={})
+    reply = answer(request, shell.user_ns)
+    buffers = reply.pop("buffers")
+    publisher = shell.display_pub
+    message = publisher.session.msg("display_data", {"data": {MIME: reply}, "metadata": {}, "transient": {}},
+                                    parent=publisher.parent_header)
+    publisher.session.send(publisher.pub_socket, message, ident=publisher.topic, buffers=buffers)
     sys.stdout.flush()
