@@ -9,8 +9,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 # Kernels started by nbval inherit this environment: the exercise notebooks import the
-# student-facing checks (grading/student) and, in hidden tests, the `grading` package.
-_paths = [str(ROOT), str(ROOT / "grading" / "student")]
+# student-facing checks (grading/student) and, in hidden tests, the `grading` package. Every process the tests
+# start finds tests/startup/sitecustomize.py first (what it leaves unloaded, and why, is said there).
+STARTUP = ROOT / "tests" / "startup"
+_paths = [str(STARTUP), str(ROOT), str(ROOT / "grading" / "student")]
 _old = os.environ.get("PYTHONPATH")
 os.environ["PYTHONPATH"] = os.pathsep.join(_paths + ([_old] if _old else []))
 # Unit tests import the student-facing checks directly, as the notebooks do.

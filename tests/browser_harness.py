@@ -59,7 +59,8 @@ class JupyterLab:
         self.root, self.token, self.port = root, secrets.token_hex(16), free_port()
         self.log_path = scratch / "jupyter.log"
         self.env = course.nbgrader_env()
-        self.env.pop("PYTHONPATH", None)  # the test run's import path is not the user's
+        # the test run's import path is not the user's; only its sitecustomize (tests/startup: a Lark grammar not built)
+        self.env["PYTHONPATH"] = str(course.ROOT / "tests" / "startup")
         for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
                     "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
             self.env[var] = str(scratch / var.lower())

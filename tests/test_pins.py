@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -203,5 +204,9 @@ def test_no_schema_the_command_validates_uses_the_iri_formats_it_leaves_unloaded
     started = ("import runpy, sys\nsys.argv = ['grading', '--help']\ntry:\n"
                "    runpy.run_module('grading', run_name='__main__')\nexcept SystemExit:\n    pass\n"
                "print('jsonschema._format' in sys.modules, sys.modules['rfc3987_syntax'])")
-    done = subprocess.run([sys.executable, "-c", started], capture_output=True, text=True, cwd=ROOT, check=True)
+    startup = ROOT / "tests" / "startup"  # conftest.py puts it on PYTHONPATH for the processes tests start
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p) != startup]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))  # without the test run's own sitecustomize
+    done = subprocess.run([sys.executable, "-c", started], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env=env)
     assert done.stdout.splitlines()[-1] == "True None", done.stdout
