@@ -190,7 +190,7 @@ class BoundedExecute(Execute):
         from ..sandbox.probe import CALL, MIME
         from . import judge
         # silent: the kernel broadcasts no execute_input and counts no execution for a probe call (one message fewer
-        # each way; the notebook's own hooks on running a cell do not run for it either)
+        # for both to handle; the notebook's own hooks on running a cell do not run for it either)
         message = self.kc.session.msg("execute_request", {
             "code": CALL, "silent": True, "store_history": False, "user_expressions": {}, "allow_stdin": False,
             "stop_on_error": False})
