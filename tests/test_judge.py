@@ -8,7 +8,7 @@ through the judge with what it would see calling the function itself.
 from __future__ import annotations
 
 import copy
-from typing import cast
+from typing import Any, cast
 
 import nbformat
 import pytest
@@ -16,6 +16,8 @@ import torch
 from nbclient.exceptions import DeadKernelError
 from torch import nn
 
+from course_checks import a03
+from course_checks.messages import StudentCodeFailed
 from course_checks.structure import CustomLinear
 from grading import course
 from grading.pipeline import judge
@@ -109,6 +111,47 @@ def test_draws_from_the_global_rng_match_a_local_call():
     torch.manual_seed(5)
     remote(**fns).function("init")(there)
     assert torch.equal(here.weight, there.weight) and torch.equal(torch.rand(1), after_local)
+
+
+def test_a_net_applied_in_one_call_ends_as_when_applied_module_by_module():
+    """``fn.apply_in_kernel(net)`` (the initialiser checks' one call) against ``net.apply(fn)`` (one call a module):
+    the same draws, the same parameter objects kept or replaced, the same RNG state after."""
+    fns = student("def init(m):\n    if isinstance(m, nn.Linear):\n        nn.init.normal_(m.weight)\n"
+                  "        m.bias = nn.Parameter(torch.zeros_like(m.bias))")
+    asked: list[bytes] = []
+
+    def ask(request: bytes, timeout: float) -> dict:
+        asked.append(request)
+        return probe.answer(request, fns)
+
+    init = judge.Remote(ask, deadline=float("inf")).function("init")
+    nets = [nn.Sequential(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), nn.Linear(3, 2)) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    layers = [(n.get_submodule("0.0"), n.get_submodule("1")) for n in nets]
+    weights, biases = [[a.weight, b.weight] for a, b in layers], [[a.bias, b.bias] for a, b in layers]
+    torch.manual_seed(7)
+    nets[0].apply(init)
+    after = [torch.rand(3)]
+    assert len(asked) == 5  # one call a module
+    torch.manual_seed(7)
+    cast(Any, init).apply_in_kernel(nets[1])  # the attribute the judge gives a student function
+    after.append(torch.rand(3))
+    assert len(asked) == 6  # one call for the whole net
+    assert all(torch.equal(a, b) for a, b in zip(nets[0].state_dict().values(), nets[1].state_dict().values()))
+    assert torch.equal(after[0], after[1])
+    for (first, last), kept, replaced in zip(layers, weights, biases):
+        assert first.weight is kept[0] and last.weight is kept[1]
+        assert first.bias is not replaced[0] and last.bias is not replaced[1]
+
+
+def test_an_error_in_a_net_applied_in_one_call_names_the_layer_it_was_at():
+    fns = student("def init_normal(m):\n    if isinstance(m, nn.Linear):\n"
+                  "        nn.init.normal_(m.weight, mean=0, std=0.01)\n        nn.init.zeros_(m.bias)")
+    with pytest.raises(StudentCodeFailed) as raised:
+        a03.check_init_normal(remote(**fns).function("init_normal"))
+    text = " ".join(str(raised.value).split())
+    assert "at layer 5 (Linear(128, 100, bias=False))" in text and "if m.bias is not None" in text
+    assert "line 4, in init_normal" in text  # the student's own frame (a cell's source shows its line too)
 
 
 def test_a_fake_int_stays_fake():

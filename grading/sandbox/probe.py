@@ -4,7 +4,8 @@ At grading time no check runs in the student's kernel (:mod:`grading.pipeline.ju
 grading worker). Every call a check makes into a student's function reaches the kernel as one
 execute request running :data:`CALL`, the request its binary buffer: a pickle made by the grader
 holding the function's name (or a handle to an object an earlier call returned), the arguments and the
-global RNG's state. The function runs on them, and what happened is displayed as one JSON
+global RNG's state. The function runs on them (or, for ``apply``, ``net.apply(function)`` runs on the one net
+given, in one request rather than one per module), and what happened is displayed as one JSON
 message of type :data:`MIME`: the value returned, the state of every argument afterwards (values,
 gradients, whether each parameter is still the object it was, what was put in its place), the
 RNG's state, or the error raised with the lines of the student's own code. Tensors' raw bytes travel
@@ -232,6 +233,18 @@ def stand_in(module: str, qualname: str, base: str, state: dict[str, Any]) -> nn
     return made
 
 
+def applied(function: Any, net: nn.Module, at: list[str]) -> None:
+    """``net.apply(function)`` as torch runs it (each submodule, then the module itself), noting in ``at`` the name
+    of the module the function is called on: one request for a whole net instead of one per module."""
+    names = {id(m): name for name, m in net.named_modules()}
+
+    def each(module: nn.Module) -> None:
+        at[:] = [names.get(id(module), "?")]
+        function(module)
+
+    net.apply(each)
+
+
 def answer(request: bytes, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """Run the call a request asks for, the student's functions looked up in ``namespace``; describe what happened."""
     message = torch.load(io.BytesIO(request), weights_only=False)
@@ -243,15 +256,20 @@ def answer(request: bytes, namespace: Mapping[str, Any]) -> dict[str, Any]:
     function = _returned.get(target) if isinstance(target, int) else namespace.get(target)
     torch.set_rng_state(message["rng"])
     reply: dict[str, Any] = {}
+    at: list[str] = []  # with "apply": the name of the module the function was last called on
     with warnings.catch_warnings(record=True), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("always")
         try:
             if function is None:
                 raise NameError(f"name '{target}' is not defined")
-            result = function(*args)
-            reply["result"] = describer.value(result)
+            if message.get("apply") is True:
+                applied(function, args[0], at)
+            else:
+                reply["result"] = describer.value(function(*args))
         except Exception as error:  # the student's code raised: the check decides what that means
             reply["error"] = describe_error(error)
+            if at:
+                reply["at"] = at[0]
     reply["args"] = [describer.value(arg) for arg in args]
     reply["rng"] = describer.data(torch.get_rng_state())
     reply["buffers"] = describer.buffers

@@ -90,7 +90,10 @@ class Snapshot:
 
 
 def apply_init(fn: Callable, name: str, net: nn.Module, seed: int, what: str) -> Snapshot:
-    """net.apply(fn) on a fixed seed, after taking a snapshot; an error names the layer it happened on."""
+    """net.apply(fn) on a fixed seed, after taking a snapshot; an error names the layer it happened on.
+
+    At grading time ``fn`` stands for the student's function in their kernel, and ``fn.apply_in_kernel(net)`` runs
+    the whole net.apply there in one call (not one call per module); its error names the module it was at."""
     snapshot = Snapshot(net)
     names = {id(m): n for n, m in snapshot.modules}
     current: list[nn.Module] = []
@@ -100,11 +103,16 @@ def apply_init(fn: Callable, name: str, net: nn.Module, seed: int, what: str) ->
         current[:] = [module]
         fn(module)
 
+    in_kernel = getattr(fn, "apply_in_kernel", None)
     with seeded(seed):
         try:
-            call(net.apply, each, what=what)
+            if in_kernel is None:
+                call(net.apply, each, what=what)
+            else:
+                call(in_kernel, net, what=what)
         except StudentCodeFailed as failure:
-            module = current[0]
+            at = getattr(failure.error, "at", None)  # in the grader: the name of the module the kernel was at
+            module = current[0] if in_kernel is None else dict(snapshot.modules).get(at, net)
             hint = ""
             if isinstance(failure.error, AttributeError) and "NoneType" in safe_str(failure.error) \
                     and isinstance(module, nn.Linear) and module.bias is None:
