@@ -160,8 +160,9 @@ def test_a_rerun_of_a_graded_class_grades_nothing(on_cluster: dict, on_jobs: tup
 
 
 def kill_the_worker_grading(command: int, student: str, assignment: str) -> int:
-    """SIGKILL the Dask worker (a child of the command) whose kernel runs in this submission's folder: 1 if one was."""
-    for worker in psutil.Process(command).children():
+    """SIGKILL the Dask worker (forked by the command's multiprocessing fork server) whose kernel runs in this
+    submission's folder: 1 if one was."""
+    for worker in psutil.Process(command).children(recursive=True):
         try:
             kernels = [p for p in worker.children() if any("launch.py" in a for a in p.cmdline())]
             if any(Path(k.cwd()).parts[-2:] == (student, assignment) for k in kernels):
