@@ -117,11 +117,12 @@ def running_cluster(root: Path) -> Iterator[str]:
 
 
 def left_running(folder: Path) -> list[str]:
-    """Processes whose command line names ``folder`` (the run's TMPDIR: workers, fork servers, kernels)."""
+    """Processes whose command line names ``folder`` (the run's TMPDIR: fork servers and the kernels they fork), or
+    that run in it (any kernel: its working copy is in a worker's scratch course there)."""
     found = []
-    for process in psutil.process_iter(["cmdline"]):
+    for process in psutil.process_iter(["cmdline", "cwd"]):
         line = " ".join(process.info["cmdline"] or [])
-        if str(folder) in line:
+        if str(folder) in line or Path(process.info["cwd"] or "/").is_relative_to(folder):
             found.append(line[:200])
     return found
 

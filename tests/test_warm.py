@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,11 +12,12 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+import grading.sandbox
 from grading import course
 from grading.pipeline.workers import preload_for
 from grading.sandbox.channel import BoundedKernelManager
 from grading.sandbox.forkserver import OPTIMIZERS
-from grading.sandbox.kernelspecs import KERNEL_NAME, WarmKernels
+from grading.sandbox.kernelspecs import KERNEL_NAME, LAUNCHED_BY, WarmKernels
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,17 @@ def test_memory_limit_applies_to_each_kernel(warm):
     finally:
         del os.environ["GRADING_KERNEL_MEMORY_MB"]
     assert out == ["refused"]
+
+
+def test_a_launcher_whose_grader_is_gone_starts_no_kernel(tmp_path):
+    """A grading worker killed while it launches a kernel takes its fork server with it: the launcher it leaves
+    behind must not start an ordinary kernel that nobody would connect to or end (test_dask kills workers so)."""
+    launcher = Path(grading.sandbox.__file__).with_name("launch.py")
+    env = dict(os.environ, **{LAUNCHED_BY: "1"})  # a grader that is not the launcher's parent: it is gone
+    done = subprocess.run([sys.executable, str(launcher), str(tmp_path / "gone.sock"), "-f",
+                           str(tmp_path / "kernel.json")], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "asked for this kernel is gone; none started" in done.stderr, done.stderr
+    assert not (tmp_path / "kernel.json").exists()
 
 
 def test_without_a_server_the_launcher_falls_back_to_an_ordinary_kernel():

@@ -24,7 +24,7 @@ from ..pipeline import fastpath
 from ..pipeline.split import ExecuteOnly
 from ..pipeline.workers import autograde_here, kernels
 from ..sandbox import confine
-from ..sandbox.kernelspecs import FreshKernels
+from ..sandbox.kernelspecs import FreshKernels, launching_here
 from ..settings import Settings
 from ..status import Outcome, Status
 from .tasks import MAX_RESULT_BYTES, Result, Task, build_gradebook, digest
@@ -55,6 +55,7 @@ class GradingPlugin(WorkerPlugin):
                    **{confine.ENV_REQUIRED: str(int(confined.confined))})
         self.provider = kernels(self.settings.kernel, env, self.preload).__enter__()
         os.environ.update(self.provider.env())
+        launching_here()
         os.chdir(scratch)  # nbgrader reads nbgrader_config.py from the working directory
         fastpath.install()
         from ..pipeline import judge  # torch: imported by the workers that judge, not by the scheduler or the client

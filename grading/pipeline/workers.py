@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from .. import course, pins
 from ..sandbox import confine, forkserver, warden
-from ..sandbox.kernelspecs import FreshKernels, WarmKernels
+from ..sandbox.kernelspecs import FreshKernels, WarmKernels, launching_here
 from ..settings import Settings
 from ..status import Ended, Outcome, Status
 from . import execute, fastpath
@@ -76,6 +76,7 @@ def start_worker(course_dir: str, env: dict[str, str], parent: int) -> None:
     if os.getppid() != parent:
         os._exit(1)  # the command died before this line
     os.environ.update(env)
+    launching_here()
     os.chdir(course_dir)
     fastpath.install()
 

@@ -24,6 +24,14 @@ FRESH_NAME = "grading-fresh"
 # machine (torch's OpenMP threads spin-wait when they must share a core, wasting CPU). The fork server
 # needs it too: with one thread it has no thread pool at all when it forks.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+# Set by a grading worker to its pid: a warm kernel's launcher whose server is gone starts an ordinary kernel only
+# while that worker is still its parent (grading/sandbox/launch.py).
+LAUNCHED_BY = "GRADING_LAUNCHED_BY"
+
+
+def launching_here() -> None:
+    """Mark this process as the one whose kernels' launchers it starts (:data:`LAUNCHED_BY`)."""
+    os.environ[LAUNCHED_BY] = str(os.getpid())
 
 
 class FreshKernels:

@@ -3,7 +3,8 @@
 To jupyter_client this process *is* the kernel: signals it receives (interrupt, terminate)
 are forwarded to the forked kernel, and it exits with the kernel's exit code. If it is
 killed outright, the kernel notices its lifeline pipe closing and exits too. Without a
-reachable server it falls back to an ordinary kernel (:mod:`grading.sandbox.kernel`) and says so on stderr.
+reachable server it falls back to an ordinary kernel (:mod:`grading.sandbox.kernel`) and says so on stderr,
+unless the grading process that started it is gone.
 Usage: ``python path/to/grading/warm/launch.py SOCKET -f CONNECTION_FILE`` (run by path, so it
 works from any working directory).
 """
@@ -18,11 +19,19 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from grading import ROOT  # noqa: E402
+from grading.sandbox.kernelspecs import LAUNCHED_BY  # noqa: E402
 from grading.sandbox.protocol import receive, send  # noqa: E402
 
 
 def fallback(argv: list[str], reason: str) -> None:
-    """Replace this process with an ordinary (fresh, but equally limited and sandboxed) grading kernel."""
+    """Replace this process with an ordinary (fresh, but equally limited and sandboxed) grading kernel; unless the
+    grading process that started this launcher (:data:`LAUNCHED_BY`) is gone: killed while it launched this kernel,
+    its fork server went down with it, and a kernel started now would never be used nor ended."""
+    grader = os.environ.get(LAUNCHED_BY)
+    if grader is not None and str(os.getppid()) != grader:
+        print(f"[grading] the grading process {grader} that asked for this kernel is gone; none started",
+              file=sys.stderr)
+        sys.exit(1)
     print(f"[grading] warm kernel server unavailable ({reason}); starting an ordinary kernel", file=sys.stderr)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     os.execve(sys.executable, [sys.executable, "-m", "grading.sandbox.kernel", *argv], env)
